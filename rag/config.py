@@ -1,0 +1,59 @@
+"""One configuration object for the whole pipeline, with documented defaults."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+
+
+@dataclass(frozen=True)
+class Config:
+    """Settings shared by indexing, retrieval and answering.
+
+    Every field can be set from the environment as ``RAG_<FIELD>`` (for example
+    ``RAG_INDEX_DIR=/data/idx``) or on the command line.
+
+    - ``index_dir``: where the index lives (default ``./index``).
+    - ``model``: sentence-transformers model name or path. The default,
+      ``all-MiniLM-L6-v2``, loads from its PyPI package with no download; any other
+      name is loaded by sentence-transformers as usual.
+    - ``chunk_tokens`` / ``chunk_overlap``: chunk size and overlap in cl100k tokens.
+      Smaller chunks cite more precisely; larger ones keep more context per passage.
+    - ``max_file_bytes``: larger input files are skipped, not read.
+    - ``batch_size``: embedding batch size (texts are length-sorted first).
+    - ``candidates``: how many dense and BM25 hits each feed into fusion.
+    - ``rrf_k``: the reciprocal-rank-fusion constant (60 is the literature default).
+    """
+
+    index_dir: str = "index"
+    model: str = DEFAULT_MODEL
+    chunk_tokens: int = 200
+    chunk_overlap: int = 40
+    max_file_bytes: int = 20_000_000
+    batch_size: int = 32
+    candidates: int = 50
+    rrf_k: int = 60
+
+    @classmethod
+    def from_env(cls, **overrides) -> Config:
+        """Defaults, then ``RAG_*`` environment variables, then explicit non-None overrides."""
+        values: dict = {}
+        for f in fields(cls):
+            raw = os.environ.get(f"RAG_{f.name.upper()}")
+            if raw is not None:
+                values[f.name] = int(raw) if f.type == "int" else raw
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    def with_(self, **changes) -> Config:
+        return replace(self, **changes)
+
+    @property
+    def index_path(self) -> Path:
+        return Path(self.index_dir)
+
+    def to_dict(self) -> dict:
+        return asdict(self)

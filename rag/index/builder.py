@@ -1,0 +1,244 @@
+"""Full builds and incremental updates, each written as a new index version atomically."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from rag.chunking import Chunker
+from rag.config import Config
+from rag.embed import Embedder, create_embedder
+from rag.errors import InputError
+from rag.index.index import Index, embed_text
+from rag.index.layout import new_version, writer_lock
+from rag.index.manifest import Manifest
+from rag.ingest import Skipped, load_paths, sample_corpus_dir
+from rag.store.bm25 import BM25Index
+from rag.store import FaissStore
+from rag.types import Article, Chunk
+
+EmbedderFactory = Callable[[str], Embedder]
+
+
+@dataclass
+class BuildReport:
+    """What a build or update did; ``str()`` is the one-line summary the CLI prints."""
+
+    index_dir: str
+    articles: int = 0
+    chunks: int = 0
+    added: int = 0
+    removed: int = 0
+    embedded: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def __str__(self) -> str:
+        return (
+            f"{self.articles} articles, {self.chunks} chunks in '{self.index_dir}' "
+            f"(+{self.added} -{self.removed} articles, {self.embedded} chunks embedded, "
+            f"{len(self.skipped)} files skipped, {self.seconds:.1f}s)"
+        )
+
+    def to_dict(self) -> dict:
+        data = dict(vars(self))
+        data["skipped"] = [{"path": s.path, "reason": s.reason} for s in self.skipped]
+        return data
+
+
+class IndexBuilder:
+    """Builds and updates the index in ``config.index_dir``.
+
+    Only new or changed articles (by content hash) are chunked and embedded; the rest
+    reuse their stored vectors. Every write goes to a new version folder that becomes
+    live only once complete, so a failure or kill leaves the previous index usable.
+    """
+
+    def __init__(self, config: Config, embedder: Embedder | None = None, progress: bool = False):
+        self.config = config
+        self._embedder = embedder
+        self.progress = progress
+
+    def embedder(self, model: str) -> Embedder:
+        if self._embedder is None or self._embedder.name != model:
+            self._embedder = create_embedder(model, batch_size=self.config.batch_size)
+        return self._embedder
+
+    def build(self, paths: Sequence[str | Path] = ()) -> BuildReport:
+        """Index exactly the articles under ``paths`` (the sample articles when empty).
+
+        Vectors of articles already in the index under the same settings are reused.
+        """
+        started = time.perf_counter()
+        loaded = load_paths(paths or [sample_corpus_dir()], self.config.max_file_bytes)
+        if not loaded.articles:
+            raise InputError(_nothing_loaded(paths, loaded.skipped))
+        with writer_lock(self.config.index_path):
+            previous = self._previous(compatible_with=self.config)
+            report = self._write(loaded.articles, previous, self.config.model, self._settings())
+        report.added = len({a.id for a in loaded.articles} - _ids(previous))
+        report.removed = len(_ids(previous) - {a.id for a in loaded.articles})
+        return self._finish(report, loaded.skipped, started)
+
+    def add(self, paths: Sequence[str | Path]) -> BuildReport:
+        """Add the articles under ``paths``; an article whose source is already indexed with
+        different content replaces it. Uses the index's own model and chunk settings."""
+        started = time.perf_counter()
+        loaded = load_paths(paths, self.config.max_file_bytes)
+        if not loaded.articles:
+            raise InputError(_nothing_loaded(paths, loaded.skipped))
+        with writer_lock(self.config.index_path):
+            current = Index.load(self.config.index_dir)
+            new = [a for a in loaded.articles if a.id not in current.by_id]
+            replaced = {a.source for a in new}
+            kept = [a for a in current.articles if a.source not in replaced]
+            report = self._write(kept + new, current, current.manifest.model, _settings_of(current))
+        report.added = len(new)
+        report.removed = len(current.articles) - len(kept)
+        return self._finish(report, loaded.skipped, started)
+
+    def remove(self, selectors: Sequence[str]) -> BuildReport:
+        """Remove articles named by id, id prefix (6+ characters) or exact source."""
+        started = time.perf_counter()
+        with writer_lock(self.config.index_path):
+            current = Index.load(self.config.index_dir)
+            doomed = {a.id for a in current.articles for s in selectors if _selects(s, a)}
+            if not doomed:
+                raise InputError(
+                    f"No indexed article matches {', '.join(map(repr, selectors))}. "
+                    "`rag index info` lists article ids and sources."
+                )
+            kept = [a for a in current.articles if a.id not in doomed]
+            if not kept:
+                raise InputError("Refusing to remove every article; build a new index instead.")
+            report = self._write(kept, current, current.manifest.model, _settings_of(current))
+        report.removed = len(doomed)
+        return self._finish(report, [], started)
+
+    # -- internals ---------------------------------------------------------------------
+
+    def _settings(self) -> dict:
+        return {
+            "chunk_tokens": self.config.chunk_tokens,
+            "chunk_overlap": self.config.chunk_overlap,
+            "embed_title": True,
+            "index_type": "flat",
+        }
+
+    def _previous(self, compatible_with: Config) -> Index | None:
+        """The live index when its vectors can be reused for ``compatible_with``'s settings."""
+        try:
+            index = Index.load(compatible_with.index_dir)
+        except Exception:  # no index yet, or a broken one: rebuild everything
+            return None
+        settings = _settings_of(index)
+        wanted = self._settings()
+        same = index.manifest.model == compatible_with.model and all(
+            settings[k] == wanted[k] for k in ("chunk_tokens", "chunk_overlap", "embed_title")
+        )
+        return index if same else None
+
+    def _write(
+        self, articles: list[Article], previous: Index | None, model: str, settings: dict
+    ) -> BuildReport:
+        chunker = Chunker(settings["chunk_tokens"], settings["chunk_overlap"])
+        reuse: dict[str, tuple[list[Chunk], np.ndarray]] = {}
+        if previous is not None:
+            for article_id, rows in _rows_by_article(previous).items():
+                reuse[article_id] = ([previous.chunks[r] for r in rows], previous.embeddings[rows])
+        chunks: list[Chunk] = []
+        pending: list[tuple[int, str]] = []  # (chunk row, text to embed)
+        by_id = {a.id: a for a in articles}
+        for article in articles:
+            if article.id in reuse:
+                chunks.extend(reuse[article.id][0])
+                continue
+            for chunk in chunker.split(article):
+                pending.append((len(chunks), embed_text(article, chunk, settings["embed_title"])))
+                chunks.append(chunk)
+        embedder = self.embedder(model)
+        vectors = np.zeros((len(chunks), embedder.dim), dtype=np.float32)
+        pending_rows = {r for r, _ in pending}
+        reused_rows = [i for i in range(len(chunks)) if i not in pending_rows]
+        if reused_rows:
+            vectors[reused_rows] = np.concatenate(
+                [reuse[a.id][1] for a in articles if a.id in reuse]
+            )
+        if pending:
+            fresh = embedder.embed([t for _, t in pending], progress=self.progress)
+            vectors[[r for r, _ in pending]] = fresh
+        manifest = Manifest(
+            model=model,
+            dim=embedder.dim,
+            chunk_tokens=settings["chunk_tokens"],
+            chunk_overlap=settings["chunk_overlap"],
+            embed_title=settings["embed_title"],
+            index_type=settings["index_type"],
+            articles=len(articles),
+            chunks=len(chunks),
+            corpus_fingerprint=_fingerprint(by_id),
+            created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        )
+        index = Index(
+            folder=self.config.index_path,
+            manifest=manifest,
+            articles=articles,
+            chunks=chunks,
+            embeddings=vectors,
+            store=FaissStore.from_vectors(vectors, settings["index_type"]),
+            bm25=BM25Index.build([embed_text(by_id[c.article_id], c, True) for c in chunks]),
+        )
+        with new_version(self.config.index_path) as staging:
+            index.save(staging)
+        return BuildReport(str(self.config.index_dir), len(articles), len(chunks), embedded=len(pending))
+
+    @staticmethod
+    def _finish(report: BuildReport, skipped: list[Skipped], started: float) -> BuildReport:
+        report.skipped = list(skipped)
+        report.seconds = time.perf_counter() - started
+        return report
+
+
+def _settings_of(index: Index) -> dict:
+    m = index.manifest
+    return {
+        "chunk_tokens": m.chunk_tokens,
+        "chunk_overlap": m.chunk_overlap,
+        "embed_title": m.embed_title,
+        "index_type": m.index_type,
+    }
+
+
+def _rows_by_article(index: Index) -> dict[str, list[int]]:
+    rows: dict[str, list[int]] = {}
+    for row, chunk in enumerate(index.chunks):
+        rows.setdefault(chunk.article_id, []).append(row)
+    return rows
+
+
+def _ids(index: Index | None) -> set[str]:
+    return set(index.by_id) if index is not None else set()
+
+
+def _selects(selector: str, article: Article) -> bool:
+    return (
+        selector == article.id
+        or (len(selector) >= 6 and article.id.startswith(selector))
+        or selector == article.source
+    )
+
+
+def _fingerprint(by_id: dict[str, Article]) -> str:
+    return hashlib.sha256("\n".join(sorted(by_id)).encode()).hexdigest()[:16]
+
+
+def _nothing_loaded(paths: Sequence[str | Path], skipped: list[Skipped]) -> str:
+    where = ", ".join(map(str, paths)) or "the sample corpus"
+    lines = [f"No articles could be loaded from {where}; the index was not changed."]
+    lines += [f"  {s}" for s in skipped[:20]]
+    return "\n".join(lines)

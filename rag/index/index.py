@@ -1,0 +1,126 @@
+"""A loaded index: articles, chunks, their vectors, the FAISS store and the BM25 index."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from rag.errors import IndexCorruptError, IndexMismatchError
+from rag.index.layout import current_version
+from rag.index.manifest import Manifest
+from rag.store.bm25 import BM25Index
+from rag.filters import SearchFilter
+from rag.store import FaissStore, VectorStore
+from rag.types import Article, Chunk, Passage
+
+ARTICLES_FILE = "articles.jsonl"
+CHUNKS_FILE = "chunks.jsonl"
+EMBEDDINGS_FILE = "embeddings.npy"
+
+
+def embed_text(article: Article, chunk: Chunk, with_title: bool) -> str:
+    """What the embedder sees for a chunk: the article title gives short chunks context."""
+    return f"{article.title}\n{chunk.text}" if with_title else chunk.text
+
+
+@dataclass
+class Index:
+    """Everything retrieval needs, loaded into memory from one index version."""
+
+    folder: Path
+    manifest: Manifest
+    articles: list[Article]
+    chunks: list[Chunk]
+    embeddings: np.ndarray
+    store: VectorStore
+    bm25: BM25Index
+
+    def __post_init__(self) -> None:
+        self.by_id = {a.id: a for a in self.articles}
+        position = {a.id: i for i, a in enumerate(self.articles)}
+        self.chunk_article = np.array([position[c.article_id] for c in self.chunks], dtype=np.int64)
+
+    @classmethod
+    def load(cls, index_dir: str | Path, model: str | None = None, verify: bool = True) -> Index:
+        """Load the live version of ``index_dir``.
+
+        ``model``, when given, must be the model the index was built with. ``verify``
+        checks every file's checksum first (a corrupted file is reported, never used).
+        """
+        folder = current_version(Path(index_dir))
+        manifest = Manifest.read(folder, verify=verify)
+        if model is not None and model != manifest.model:
+            raise IndexMismatchError(
+                f"The index in '{index_dir}' was built with embedding model '{manifest.model}', "
+                f"but '{model}' is configured. Use --model '{manifest.model}' (or RAG_MODEL), "
+                "or rebuild with `rag index build --model ...`."
+            )
+        try:
+            articles = [Article(**json.loads(line)) for line in _lines(folder / ARTICLES_FILE)]
+            by_id = {a.id: a for a in articles}
+            chunks = [_chunk(json.loads(line), by_id) for line in _lines(folder / CHUNKS_FILE)]
+            embeddings = np.load(folder / EMBEDDINGS_FILE, allow_pickle=False)
+        except (OSError, ValueError, TypeError, KeyError) as exc:
+            raise IndexCorruptError(
+                f"Index data in '{folder}' is unreadable ({exc}). Rebuild with `rag index build`."
+            ) from None
+        store, bm25 = FaissStore.load(folder), BM25Index.load(folder)
+        sizes = {len(chunks), len(embeddings), store.size, bm25.matrix.shape[0]}
+        if len(sizes) != 1 or embeddings.shape[1:] != (manifest.dim,):
+            raise IndexCorruptError(
+                f"Index files in '{folder}' disagree in size. Rebuild with `rag index build`."
+            )
+        return cls(folder, manifest, articles, chunks, embeddings, store, bm25)
+
+    def save(self, folder: Path) -> None:
+        """Write every file of this index into ``folder`` (an empty staging folder)."""
+        with open(folder / ARTICLES_FILE, "w", encoding="utf-8") as handle:
+            for article in self.articles:
+                handle.write(json.dumps(article.to_dict(), ensure_ascii=False) + "\n")
+        with open(folder / CHUNKS_FILE, "w", encoding="utf-8") as handle:
+            for chunk in self.chunks:
+                row = {"article_id": chunk.article_id, "start": chunk.start, "end": chunk.end}
+                handle.write(json.dumps(row) + "\n")
+        np.save(folder / EMBEDDINGS_FILE, self.embeddings, allow_pickle=False)
+        self.store.save(folder)
+        self.bm25.save(folder)
+        self.manifest.write(folder)
+
+    def mask(self, search_filter: SearchFilter | None) -> np.ndarray | None:
+        """Boolean mask over chunks admitted by the filter (None when nothing is filtered)."""
+        if search_filter is None or not search_filter.active:
+            return None
+        admitted = np.array([search_filter.admits(a) for a in self.articles], dtype=bool)
+        return admitted[self.chunk_article] if len(self.articles) else np.zeros(0, dtype=bool)
+
+    def passage(self, chunk_id: int, score: float, scores: dict[str, float] | None = None) -> Passage:
+        chunk = self.chunks[chunk_id]
+        article = self.by_id[chunk.article_id]
+        return Passage(
+            text=chunk.text,
+            score=float(score),
+            article_id=article.id,
+            title=article.title,
+            source=article.source,
+            published=article.published,
+            start=chunk.start,
+            end=chunk.end,
+            chunk_id=int(chunk_id),
+            scores=dict(scores or {}),
+        )
+
+
+def _lines(path: Path) -> list[str]:
+    return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _chunk(row: dict, by_id: dict[str, Article]) -> Chunk:
+    # The chunk text is not stored twice: it is the article text between the offsets.
+    article = by_id[row["article_id"]]
+    start, end = int(row["start"]), int(row["end"])
+    if not 0 <= start < end <= len(article.text):
+        raise ValueError(f"chunk offsets {start}:{end} outside article {article.id}")
+    return Chunk(article.id, start, end, article.text[start:end])

@@ -1,0 +1,108 @@
+"""Versioned index folders switched atomically, so a reader never sees a half-written index.
+
+Layout of ``index_dir``::
+
+    CURRENT          name of the live version folder (replaced atomically)
+    v-<stamp>/       one complete index version
+    .tmp-<stamp>/    a version being written (removed if a writer died)
+    .lock            held by the single writer
+
+A writer builds a new version beside the live one, fsyncs it, then replaces
+``CURRENT``. A crash at any moment leaves ``CURRENT`` naming a complete version.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+from rag.errors import IndexCorruptError, IndexNotFoundError
+
+CURRENT = "CURRENT"
+
+
+def current_version(index_dir: Path) -> Path:
+    """The live version folder, or a clear error when there is no index yet."""
+    pointer = index_dir / CURRENT
+    if not pointer.is_file():
+        raise IndexNotFoundError(
+            f"No index in '{index_dir}'. Build one with `rag index build [PATHS]` "
+            "(no paths indexes the sample articles)."
+        )
+    name = pointer.read_text(encoding="utf-8").strip()
+    folder = index_dir / name
+    if not name or "/" in name or not folder.is_dir():
+        raise IndexCorruptError(
+            f"'{pointer}' names a missing version '{name}'. Rebuild with `rag index build`."
+        )
+    return folder
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def fsync_tree(folder: Path) -> None:
+    for path in folder.iterdir():
+        if path.is_file():
+            with open(path, "rb") as handle:
+                os.fsync(handle.fileno())
+    _fsync_dir(folder)
+
+
+@contextlib.contextmanager
+def writer_lock(index_dir: Path) -> Iterator[None]:
+    """One writer at a time per index folder (readers never wait)."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / ".lock", "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def new_version(index_dir: Path) -> Iterator[Path]:
+    """Yield an empty folder to write a version into; on success make it the live one.
+
+    If the body raises, the folder is removed and the previous version stays live.
+    Call inside :func:`writer_lock`.
+    """
+    for stale in index_dir.glob(".tmp-*"):  # left by a writer that was killed
+        shutil.rmtree(stale, ignore_errors=True)
+    stamp = f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
+    staging = index_dir / f".tmp-{stamp}"
+    staging.mkdir()
+    try:
+        yield staging
+        fsync_tree(staging)
+        final = index_dir / f"v-{stamp}"
+        os.rename(staging, final)
+        pointer_tmp = index_dir / f".tmp-{stamp}.current"
+        pointer_tmp.write_text(final.name + "\n", encoding="utf-8")
+        with open(pointer_tmp, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(pointer_tmp, index_dir / CURRENT)
+        _fsync_dir(index_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    _remove_old_versions(index_dir, keep=final.name)
+
+
+def _remove_old_versions(index_dir: Path, keep: str) -> None:
+    # Processes that already loaded an older version hold it in memory, so removal is safe.
+    for folder in index_dir.glob("v-*"):
+        if folder.name != keep:
+            shutil.rmtree(folder, ignore_errors=True)

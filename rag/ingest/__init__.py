@@ -1,0 +1,5 @@
+"""Loading articles from files, folders and JSON lines."""
+
+from rag.ingest.loaders import LoadResult, Skipped, load_paths, sample_corpus_dir
+
+__all__ = ["LoadResult", "Skipped", "load_paths", "sample_corpus_dir"]

@@ -1,0 +1,121 @@
+"""Turns paths (files or folders) into Articles, skipping bad files with a stated reason."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from rag.ingest.parsers import PARSERS, ParseError, Record
+from rag.types import Article
+
+DEFAULT_MAX_BYTES = 20_000_000
+
+
+@dataclass(frozen=True)
+class Skipped:
+    path: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"skipped {self.path}: {self.reason}"
+
+
+@dataclass
+class LoadResult:
+    articles: list[Article] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+def sample_corpus_dir() -> Path:
+    """The folder of sample articles shipped inside the package."""
+    return Path(str(resources.files("rag") / "data" / "corpus"))
+
+
+def article_id(text: str) -> str:
+    """A stable id: the first 16 hex digits of the sha256 of the article text."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def _humanize(stem: str) -> str:
+    return stem.replace("-", " ").replace("_", " ").strip().capitalize() or stem
+
+
+def _to_article(record: Record, path: Path, name: str) -> Article:
+    return Article(
+        id=article_id(record.text),
+        title=(record.title or _humanize(path.stem)).strip(),
+        text=record.text,
+        source=record.url or name,
+        published=record.published,
+    )
+
+
+def _walk(paths: Iterable[str | Path]) -> Iterable[tuple[Path, str]]:
+    """(path, display name): files in a folder are named relative to it, so names stay
+    the same wherever the folder lives; a file given directly keeps the path as given."""
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for p in sorted(path.rglob("*")):
+                rel = p.relative_to(path)
+                if p.is_file() and not any(part.startswith(".") for part in rel.parts):
+                    yield p, rel.as_posix()
+        else:
+            yield path, str(raw)
+
+
+def load_file(
+    path: Path, max_bytes: int = DEFAULT_MAX_BYTES, name: str | None = None
+) -> LoadResult:
+    """Parse one file. Never raises for bad content: problems come back as ``skipped``."""
+    name = name or str(path)
+    result = LoadResult()
+    parser = PARSERS.get(path.suffix.lower())
+    if parser is None:
+        result.skipped.append(Skipped(name, f"unsupported file type '{path.suffix}'"))
+        return result
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            result.skipped.append(Skipped(name, f"too large ({size:,} bytes > {max_bytes:,})"))
+            return result
+        data = path.read_bytes()
+    except OSError as exc:
+        result.skipped.append(Skipped(name, f"cannot read ({exc.strerror or exc})"))
+        return result
+    if not data.strip():
+        result.skipped.append(Skipped(name, "empty file"))
+        return result
+    try:
+        for item in parser(data):
+            if isinstance(item, ParseError):
+                result.skipped.append(Skipped(name, str(item)))
+            elif item.text.strip():
+                result.articles.append(_to_article(item, path, name))
+            else:
+                result.skipped.append(Skipped(name, "no text"))
+    except ParseError as exc:
+        result.skipped.append(Skipped(name, str(exc)))
+    except RecursionError:
+        result.skipped.append(Skipped(name, "too deeply nested to parse"))
+    return result
+
+
+def load_paths(paths: Iterable[str | Path], max_bytes: int = DEFAULT_MAX_BYTES) -> LoadResult:
+    """Load every supported file under ``paths``; duplicates (same content) are kept once."""
+    result = LoadResult()
+    seen: set[str] = set()
+    for path, name in _walk(paths):
+        if not path.exists():
+            result.skipped.append(Skipped(name, "no such file or folder"))
+            continue
+        one = load_file(path, max_bytes, name)
+        result.skipped.extend(one.skipped)
+        for article in one.articles:
+            if article.id not in seen:
+                seen.add(article.id)
+                result.articles.append(article)
+    return result

@@ -1,0 +1,157 @@
+"""Per-format parsers: bytes of one file in, (title, text, published) records out."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+
+
+class ParseError(ValueError):
+    """The file cannot be read as its type says; the message is shown to the user."""
+
+
+@dataclass(frozen=True)
+class Record:
+    text: str
+    title: str | None = None
+    published: str | None = None
+    url: str | None = None
+
+
+_MAX_TITLE = 200
+
+
+def decode_text(data: bytes) -> str:
+    """UTF-8 text with normalised line endings; binary or undecodable data raises."""
+    if b"\x00" in data[:8192]:
+        raise ParseError("binary file (contains NUL bytes)")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ParseError(f"not UTF-8 text (bad byte at offset {exc.start})") from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def first_line_title(text: str) -> str | None:
+    """The first line when it reads like a headline (short, not a sentence)."""
+    line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
+    line = line.lstrip("#").strip()
+    if line and len(line) <= _MAX_TITLE and not line.endswith((".", ",", ";")):
+        return line
+    return None
+
+
+def normalize_date(value: object) -> str | None:
+    """An ISO ``YYYY-MM-DD`` from the common date spellings, or None when unknown."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime | date):
+        return value.strftime("%Y-%m-%d")
+    text = str(value).strip()
+    match = re.match(r"(\d{4})-(\d{2})-(\d{2})", text)
+    if match:
+        try:
+            return date(*map(int, match.groups())).isoformat()
+        except ValueError:
+            return None
+    try:
+        from dateutil import parser as date_parser
+
+        return date_parser.parse(text).date().isoformat()
+    except (ValueError, OverflowError, ImportError):
+        return None
+
+
+def parse_text(data: bytes) -> Iterator[Record]:
+    text = decode_text(data)
+    yield Record(text=text, title=first_line_title(text))
+
+
+def parse_markdown(data: bytes) -> Iterator[Record]:
+    text = decode_text(data)
+    heading = re.search(r"^#{1,3}\s+(.+?)\s*#*\s*$", text, flags=re.MULTILINE)
+    title = heading.group(1).strip() if heading else first_line_title(text)
+    yield Record(text=text, title=title)
+
+
+def parse_html(data: bytes) -> Iterator[Record]:
+    import trafilatura
+
+    html = decode_text(data)
+    text = trafilatura.extract(html, include_comments=False, include_tables=True, favor_recall=True)
+    if not text or not text.strip():
+        raise ParseError("HTML has no extractable article text")
+    meta = trafilatura.extract_metadata(html)
+    title = meta.title if meta and meta.title else None
+    published = normalize_date(meta.date) if meta and meta.date else None
+    url = meta.url if meta and meta.url else None
+    yield Record(text=text, title=title or first_line_title(text), published=published, url=url)
+
+
+def parse_pdf(data: bytes) -> Iterator[Record]:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        pages = [page.extract_text() or "" for page in reader.pages]
+        info = reader.metadata
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+        raise ParseError(f"unreadable PDF ({exc.__class__.__name__}: {exc})") from None
+    except Exception as exc:  # pypdf raises many internal errors on damaged files
+        raise ParseError(f"unreadable PDF ({exc.__class__.__name__})") from None
+    text = "\n\n".join(p.strip() for p in pages if p.strip())
+    title = str(info.title).strip() if info and info.title else None
+    published = normalize_date(info.creation_date) if info and info.get("/CreationDate") else None
+    yield Record(text=text, title=title or first_line_title(text), published=published)
+
+
+_TEXT_KEYS = ("text", "content", "body")
+_TITLE_KEYS = ("title", "headline")
+_DATE_KEYS = ("published", "publish_date", "published_date", "date")
+_URL_KEYS = ("url", "link", "source")
+
+
+def _pick(obj: dict, keys: tuple[str, ...]) -> object:
+    return next((obj[k] for k in keys if obj.get(k) not in (None, "")), None)
+
+
+def parse_jsonl(data: bytes) -> Iterator[Record | ParseError]:
+    """One article per line; a bad line yields a ParseError naming it, the rest still load."""
+    for number, line in enumerate(decode_text(data).split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield ParseError(f"line {number}: invalid JSON ({exc.msg})")
+            continue
+        text = _pick(obj, _TEXT_KEYS) if isinstance(obj, dict) else None
+        if not isinstance(text, str) or not text.strip():
+            yield ParseError(f"line {number}: no 'text' field")
+            continue
+        title = _pick(obj, _TITLE_KEYS)
+        url = _pick(obj, _URL_KEYS)
+        yield Record(
+            text=text.replace("\r\n", "\n"),
+            title=str(title) if title else first_line_title(text),
+            published=normalize_date(_pick(obj, _DATE_KEYS)),
+            url=str(url) if url else None,
+        )
+
+
+PARSERS = {
+    ".txt": parse_text,
+    ".text": parse_text,
+    ".md": parse_markdown,
+    ".markdown": parse_markdown,
+    ".html": parse_html,
+    ".htm": parse_html,
+    ".pdf": parse_pdf,
+    ".jsonl": parse_jsonl,
+    ".ndjson": parse_jsonl,
+}

@@ -1,0 +1,29 @@
+"""The vector store contract: add normalised vectors, search them by inner product."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from pathlib import Path
+
+import numpy as np
+
+
+class VectorStore(ABC):
+    """Rows are identified by their position (0..n-1), the chunk id of the index."""
+
+    @abstractmethod
+    def search(
+        self, query: np.ndarray, k: int, allowed: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Top ``k`` (ids, scores) for one query vector, best first.
+
+        ``allowed`` is a boolean mask over rows; the filter is applied inside the
+        search, so ``k`` results come back whenever ``k`` rows are allowed.
+        """
+
+    @abstractmethod
+    def save(self, folder: Path) -> None: ...
+
+    @property
+    @abstractmethod
+    def size(self) -> int: ...

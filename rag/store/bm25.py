@@ -1,0 +1,119 @@
+"""BM25 keyword index over chunks, built once and persisted as plain numpy/JSON files."""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+from scipy import sparse
+
+from rag.errors import IndexCorruptError
+
+MATRIX_FILE = "bm25.npz"
+VOCAB_FILE = "bm25_vocab.json"
+
+STOP_WORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before
+    being below between both but by can could did do does doing down during each few for from
+    further had has have having he her here hers herself him himself his how i if in into is it
+    its itself just me more most my myself no nor not now of off on once only or other our ours
+    ourselves out over own same she should so some such than that the their theirs them
+    themselves then there these they this those through to too under until up very was we were
+    what when where which while who whom why will with would you your yours yourself
+    yourselves said says say""".split()
+)
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=100_000)
+def _stem(word: str) -> str:
+    return _stemmer().stemWord(word)
+
+
+def tokenize(text: str) -> list[str]:
+    """NFKC-folded, lower-cased, stop words dropped, Snowball-stemmed word tokens."""
+    words = _WORD.findall(unicodedata.normalize("NFKC", text).lower())
+    return [_stem(w) for w in words if w not in STOP_WORDS]
+
+
+class BM25Index:
+    """Okapi BM25 (Lucene idf) with every document-term weight precomputed.
+
+    Query scoring is a sum of sparse columns, so it costs little even at a million chunks.
+    ``k1`` 1.2 and ``b`` 0.75 are the standard defaults.
+    """
+
+    def __init__(self, matrix: sparse.csc_matrix, vocab: dict[str, int]):
+        self.matrix = matrix  # (documents x terms) BM25 weights
+        self.vocab = vocab
+
+    @classmethod
+    def build(cls, texts: Sequence[str], k1: float = 1.2, b: float = 0.75) -> BM25Index:
+        vocab: dict[str, int] = {}
+        rows, cols, tfs = [], [], []
+        lengths = np.zeros(len(texts), dtype=np.float32)
+        for row, text in enumerate(texts):
+            counts = Counter(tokenize(text))
+            lengths[row] = sum(counts.values())
+            for term, tf in counts.items():
+                rows.append(row)
+                cols.append(vocab.setdefault(term, len(vocab)))
+                tfs.append(tf)
+        rows_a = np.asarray(rows, dtype=np.int64)
+        cols_a = np.asarray(cols, dtype=np.int64)
+        tf_a = np.asarray(tfs, dtype=np.float32)
+        n = len(texts)
+        df = np.bincount(cols_a, minlength=len(vocab)).astype(np.float32)
+        idf = np.log1p((n - df + 0.5) / (df + 0.5))
+        avg = float(lengths.mean()) if n and lengths.mean() > 0 else 1.0
+        norm = k1 * (1 - b + b * lengths[rows_a] / avg)
+        weights = idf[cols_a] * tf_a * (k1 + 1) / (tf_a + norm)
+        matrix = sparse.csc_matrix((weights, (rows_a, cols_a)), shape=(n, len(vocab)), dtype=np.float32)
+        return cls(matrix, vocab)
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every document for ``query`` (zeros where no term matches)."""
+        terms = {self.vocab[t] for t in tokenize(query) if t in self.vocab}
+        if not terms:
+            return np.zeros(self.matrix.shape[0], dtype=np.float32)
+        return np.asarray(self.matrix[:, sorted(terms)].sum(axis=1)).ravel()
+
+    def search(
+        self, query: str, k: int, allowed: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        scores = self.scores(query)
+        if allowed is not None:
+            scores = np.where(allowed, scores, 0.0)
+        candidates = np.flatnonzero(scores > 0)
+        if len(candidates) > k:
+            candidates = candidates[np.argpartition(-scores[candidates], k - 1)[:k]]
+        order = candidates[np.argsort(-scores[candidates], kind="stable")]
+        return order, scores[order]
+
+    def save(self, folder: Path) -> None:
+        sparse.save_npz(folder / MATRIX_FILE, self.matrix, compressed=False)
+        (folder / VOCAB_FILE).write_text(json.dumps(self.vocab), encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path) -> BM25Index:
+        try:
+            matrix = sparse.load_npz(folder / MATRIX_FILE).tocsc()  # allow_pickle=False inside
+            vocab = json.loads((folder / VOCAB_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError, KeyError) as exc:
+            raise IndexCorruptError(
+                f"Keyword index in '{folder}' is unreadable ({exc}). Rebuild with `rag index build`."
+            ) from None
+        return cls(matrix, vocab)

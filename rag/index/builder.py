@@ -17,9 +17,9 @@ from rag.errors import InputError
 from rag.index.index import Index, embed_text
 from rag.index.layout import new_version, writer_lock
 from rag.index.manifest import Manifest
-from rag.ingest import Skipped, load_paths, sample_corpus_dir
-from rag.store.bm25 import BM25Index
+from rag.ingest import Skipped, load_paths, load_sample_corpus
 from rag.store import FaissStore
+from rag.store.bm25 import BM25Index
 from rag.types import Article, Chunk
 
 EmbedderFactory = Callable[[str], Embedder]
@@ -75,7 +75,7 @@ class IndexBuilder:
         Vectors of articles already in the index under the same settings are reused.
         """
         started = time.perf_counter()
-        loaded = load_paths(paths or [sample_corpus_dir()], self.config.max_file_bytes)
+        loaded = load_paths(paths, self.config.max_file_bytes) if paths else load_sample_corpus()
         if not loaded.articles:
             raise InputError(_nothing_loaded(paths, loaded.skipped))
         with writer_lock(self.config.index_path):
@@ -195,7 +195,9 @@ class IndexBuilder:
         )
         with new_version(self.config.index_path) as staging:
             index.save(staging)
-        return BuildReport(str(self.config.index_dir), len(articles), len(chunks), embedded=len(pending))
+        return BuildReport(
+            str(self.config.index_dir), len(articles), len(chunks), embedded=len(pending)
+        )
 
     @staticmethod
     def _finish(report: BuildReport, skipped: list[Skipped], started: float) -> BuildReport:

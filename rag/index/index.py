@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 
 from rag.errors import IndexCorruptError, IndexMismatchError
+from rag.filters import SearchFilter
 from rag.index.layout import current_version
 from rag.index.manifest import Manifest
-from rag.store.bm25 import BM25Index
-from rag.filters import SearchFilter
 from rag.store import FaissStore, VectorStore
+from rag.store.bm25 import BM25Index
 from rag.types import Article, Chunk, Passage
 
 ARTICLES_FILE = "articles.jsonl"
@@ -96,7 +96,9 @@ class Index:
         admitted = np.array([search_filter.admits(a) for a in self.articles], dtype=bool)
         return admitted[self.chunk_article] if len(self.articles) else np.zeros(0, dtype=bool)
 
-    def passage(self, chunk_id: int, score: float, scores: dict[str, float] | None = None) -> Passage:
+    def passage(
+        self, chunk_id: int, score: float, scores: dict[str, float] | None = None
+    ) -> Passage:
         chunk = self.chunks[chunk_id]
         article = self.by_id[chunk.article_id]
         return Passage(

@@ -49,7 +49,9 @@ class Manifest:
             data = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
             manifest = cls(**data)
         except (OSError, ValueError, TypeError) as exc:
-            raise IndexCorruptError(f"Index manifest in '{folder}' is unreadable ({exc}). {fix}")
+            raise IndexCorruptError(
+                f"Index manifest in '{folder}' is unreadable ({exc}). {fix}"
+            ) from None
         if manifest.format_version != FORMAT_VERSION:
             raise IndexCorruptError(
                 f"Index in '{folder}' has format {manifest.format_version}; this version of "

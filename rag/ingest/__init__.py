@@ -1,5 +1,11 @@
 """Loading articles from files, folders and JSON lines."""
 
-from rag.ingest.loaders import LoadResult, Skipped, load_paths, sample_corpus_dir
+from rag.ingest.loaders import (
+    LoadResult,
+    Skipped,
+    load_paths,
+    load_sample_corpus,
+    sample_corpus_dir,
+)
 
-__all__ = ["LoadResult", "Skipped", "load_paths", "sample_corpus_dir"]
+__all__ = ["LoadResult", "Skipped", "load_paths", "load_sample_corpus", "sample_corpus_dir"]

@@ -34,6 +34,11 @@ def sample_corpus_dir() -> Path:
     return Path(str(resources.files("rag") / "data" / "corpus"))
 
 
+def load_sample_corpus() -> LoadResult:
+    """The sample articles, named by file name (``peace-deal-skepticism.txt``)."""
+    return load_paths([sample_corpus_dir()], relative=True)
+
+
 def article_id(text: str) -> str:
     """A stable id: the first 16 hex digits of the sha256 of the article text."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
@@ -53,16 +58,20 @@ def _to_article(record: Record, path: Path, name: str) -> Article:
     )
 
 
-def _walk(paths: Iterable[str | Path]) -> Iterable[tuple[Path, str]]:
-    """(path, display name): files in a folder are named relative to it, so names stay
-    the same wherever the folder lives; a file given directly keeps the path as given."""
+def _walk(paths: Iterable[str | Path], relative: bool) -> Iterable[tuple[Path, str]]:
+    """(path, source name) of every file under ``paths``, hidden files left out.
+
+    A file is named by its path as given (``news/a.txt`` for a folder ``news`` given), so
+    adding it again later names it the same way; ``relative`` names files in a folder
+    relative to it instead (used for the sample articles, wherever they are installed).
+    """
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
             for p in sorted(path.rglob("*")):
                 rel = p.relative_to(path)
                 if p.is_file() and not any(part.startswith(".") for part in rel.parts):
-                    yield p, rel.as_posix()
+                    yield p, rel.as_posix() if relative else str(Path(raw) / rel)
         else:
             yield path, str(raw)
 
@@ -104,11 +113,13 @@ def load_file(
     return result
 
 
-def load_paths(paths: Iterable[str | Path], max_bytes: int = DEFAULT_MAX_BYTES) -> LoadResult:
+def load_paths(
+    paths: Iterable[str | Path], max_bytes: int = DEFAULT_MAX_BYTES, relative: bool = False
+) -> LoadResult:
     """Load every supported file under ``paths``; duplicates (same content) are kept once."""
     result = LoadResult()
     seen: set[str] = set()
-    for path, name in _walk(paths):
+    for path, name in _walk(paths, relative):
         if not path.exists():
             result.skipped.append(Skipped(name, "no such file or folder"))
             continue

@@ -32,5 +32,6 @@ class Retriever(ABC):
         return self._retrieve(cleaned[:MAX_QUERY_CHARS], k, search_filter)
 
     @abstractmethod
-    def _retrieve(self, query: str, k: int, search_filter: SearchFilter | None) -> list[Passage]:
-        ...
+    def _retrieve(
+        self, query: str, k: int, search_filter: SearchFilter | None
+    ) -> list[Passage]: ...

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from rag.embed import Embedder
+from rag.filters import SearchFilter
 from rag.index import Index
 from rag.retrieve.base import Retriever
-from rag.filters import SearchFilter
 from rag.types import Passage
 
 
@@ -22,7 +22,9 @@ class DenseRetriever(Retriever):
     def _retrieve(self, query: str, k: int, search_filter: SearchFilter | None) -> list[Passage]:
         vector = self.embedder.embed_query(query)
         ids, scores = self.index.store.search(vector, k, self.index.mask(search_filter))
-        return [self.index.passage(i, s, {"dense": float(s)}) for i, s in zip(ids, scores, strict=True)]
+        return [
+            self.index.passage(i, s, {"dense": float(s)}) for i, s in zip(ids, scores, strict=True)
+        ]
 
 
 class BM25Retriever(Retriever):
@@ -35,7 +37,9 @@ class BM25Retriever(Retriever):
 
     def _retrieve(self, query: str, k: int, search_filter: SearchFilter | None) -> list[Passage]:
         ids, scores = self.index.bm25.search(query, k, self.index.mask(search_filter))
-        return [self.index.passage(i, s, {"bm25": float(s)}) for i, s in zip(ids, scores, strict=True)]
+        return [
+            self.index.passage(i, s, {"bm25": float(s)}) for i, s in zip(ids, scores, strict=True)
+        ]
 
 
 class HybridRetriever(Retriever):
@@ -68,6 +72,8 @@ class HybridRetriever(Retriever):
         cosine = self.index.embeddings[top] @ vector if top else np.zeros(0)
         bm25 = dict(zip(map(int, bm25_ids), map(float, bm25_scores), strict=True))
         return [
-            self.index.passage(i, fused[i], {"rrf": fused[i], "dense": float(c), "bm25": bm25.get(i, 0.0)})
+            self.index.passage(
+                i, fused[i], {"rrf": fused[i], "dense": float(c), "bm25": bm25.get(i, 0.0)}
+            )
             for i, c in zip(top, cosine, strict=True)
         ]

@@ -26,7 +26,7 @@ STOP_WORDS = frozenset(
     ourselves out over own same she should so some such than that the their theirs them
     themselves then there these they this those through to too under until up very was we were
     what when where which while who whom why will with would you your yours yourself
-    yourselves said says say""".split()
+    yourselves said says say""".split()  # noqa: SIM905 (a word list reads better as prose)
 )
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -81,7 +81,9 @@ class BM25Index:
         avg = float(lengths.mean()) if n and lengths.mean() > 0 else 1.0
         norm = k1 * (1 - b + b * lengths[rows_a] / avg)
         weights = idf[cols_a] * tf_a * (k1 + 1) / (tf_a + norm)
-        matrix = sparse.csc_matrix((weights, (rows_a, cols_a)), shape=(n, len(vocab)), dtype=np.float32)
+        matrix = sparse.csc_matrix(
+            (weights, (rows_a, cols_a)), shape=(n, len(vocab)), dtype=np.float32
+        )
         return cls(matrix, vocab)
 
     def scores(self, query: str) -> np.ndarray:
@@ -114,6 +116,7 @@ class BM25Index:
             vocab = json.loads((folder / VOCAB_FILE).read_text(encoding="utf-8"))
         except (OSError, ValueError, KeyError) as exc:
             raise IndexCorruptError(
-                f"Keyword index in '{folder}' is unreadable ({exc}). Rebuild with `rag index build`."
+                f"Keyword index in '{folder}' is unreadable ({exc}). "
+                "Rebuild with `rag index build`."
             ) from None
         return cls(matrix, vocab)

@@ -26,7 +26,9 @@ def factory_string(index_type: str, n: int, dim: int) -> str:
     if index_type == "auto":
         index_type = "flat" if n < 200_000 else "hnsw"
     if index_type not in INDEX_TYPES:
-        raise ValueError(f"unknown index type '{index_type}' (choose from auto, {', '.join(INDEX_TYPES)})")
+        raise ValueError(
+            f"unknown index type '{index_type}' (choose from auto, {', '.join(INDEX_TYPES)})"
+        )
     nlist = max(1, min(4096, int(4 * np.sqrt(max(n, 1)))))
     return INDEX_TYPES[index_type].format(nlist=nlist, m=dim // 8)
 
@@ -40,7 +42,9 @@ class FaissStore(VectorStore):
     @classmethod
     def from_vectors(cls, vectors: np.ndarray, index_type: str = "flat") -> FaissStore:
         n, dim = vectors.shape
-        index = faiss.index_factory(dim, factory_string(index_type, n, dim), faiss.METRIC_INNER_PRODUCT)
+        index = faiss.index_factory(
+            dim, factory_string(index_type, n, dim), faiss.METRIC_INNER_PRODUCT
+        )
         if not index.is_trained:
             index.train(vectors)
         if n:

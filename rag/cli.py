@@ -1,0 +1,198 @@
+"""The ``rag`` command line: build and update the index, search, and plugged-in commands."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable
+from importlib.metadata import entry_points
+
+from rag.config import Config
+from rag.errors import RagError
+from rag.filters import SearchFilter
+
+# Other packages (the browser chat, the evaluation runner) add sub-commands through this
+# entry-point group, so rag never imports them: dependencies point one way.
+COMMANDS_GROUP = "rag.commands"
+
+
+def add_config_options(parser: argparse.ArgumentParser) -> None:
+    """Options every command that touches the index shares (defaults: Config / RAG_*)."""
+    parser.add_argument("--index-dir", help="index folder (default: ./index or $RAG_INDEX_DIR)")
+    parser.add_argument("--model", help="embedding model name or path (default: all-MiniLM-L6-v2)")
+    parser.add_argument("--quiet", "-q", action="store_true", help="print only results and errors")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def add_filter_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--since", metavar="YYYY-MM-DD", help="only articles published on or after")
+    parser.add_argument(
+        "--until", metavar="YYYY-MM-DD", help="only articles published on or before"
+    )
+    parser.add_argument(
+        "--source", action="append", default=[], help="only sources matching (repeatable)"
+    )
+
+
+def config_from(args: argparse.Namespace, **extra) -> Config:
+    return Config.from_env(index_dir=args.index_dir, model=args.model, **extra)
+
+
+def filter_from(args: argparse.Namespace) -> SearchFilter:
+    return SearchFilter(args.since, args.until, tuple(args.source))
+
+
+def emit(args: argparse.Namespace, data: dict, text: str) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2) if args.json else text)
+
+
+# -- index ----------------------------------------------------------------------------
+
+
+def _builder(args: argparse.Namespace):
+    from rag.index import IndexBuilder
+
+    extra = {
+        "chunk_tokens": getattr(args, "chunk_tokens", None),
+        "chunk_overlap": getattr(args, "chunk_overlap", None),
+    }
+    return IndexBuilder(config_from(args, **extra), progress=not (args.quiet or args.json))
+
+
+def _report(args: argparse.Namespace, report) -> None:
+    if not args.json:
+        for skipped in report.skipped:
+            print(skipped, file=sys.stderr)
+    emit(args, report.to_dict(), str(report))
+
+
+def cmd_build(args: argparse.Namespace) -> None:
+    _report(args, _builder(args).build(args.paths))
+
+
+def cmd_add(args: argparse.Namespace) -> None:
+    _report(args, _builder(args).add(args.paths))
+
+
+def cmd_remove(args: argparse.Namespace) -> None:
+    _report(args, _builder(args).remove(args.articles))
+
+
+def cmd_info(args: argparse.Namespace) -> None:
+    from dataclasses import asdict
+
+    from rag.index import Index
+
+    index = Index.load(config_from(args).index_dir)
+    data = {
+        "folder": str(index.folder),
+        "manifest": asdict(index.manifest),
+        "articles": [
+            {"id": a.id, "title": a.title, "source": a.source, "published": a.published}
+            for a in index.articles
+        ],
+    }
+    m = index.manifest
+    lines = [
+        f"index   {index.folder}",
+        f"model   {m.model} ({m.dim}-d)",
+        f"chunks  {m.chunk_tokens} tokens, {m.chunk_overlap} overlap",
+        f"size    {m.articles} articles, {m.chunks} chunks, built {m.created}",
+        "",
+    ] + [
+        f"{a.id}  {a.published or '----------'}  {a.source}  {a.title[:60]}" for a in index.articles
+    ]
+    emit(args, data, "\n".join(lines))
+
+
+# -- search ---------------------------------------------------------------------------
+
+
+def cmd_search(args: argparse.Namespace) -> None:
+    from rag.retrieve import create_retriever
+
+    retriever = create_retriever(config_from(args), kind=args.retriever)
+    passages = retriever.retrieve(args.question, args.k, filter_from(args))
+    lines = []
+    for rank, p in enumerate(passages, 1):
+        snippet = " ".join(p.text.split())
+        lines.append(
+            f"[{rank}] {p.score:.4f}  {p.title} ({p.published or 'undated'}) {p.source} "
+            f"chars {p.start}-{p.end}\n    {snippet[:300]}"
+        )
+    emit(
+        args,
+        {"query": args.question, "passages": [p.to_dict() for p in passages]},
+        "\n".join(lines) or "No passages found.",
+    )
+
+
+# -- wiring ---------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rag", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    index = commands.add_parser("index", help="build, update or inspect the index")
+    index_commands = index.add_subparsers(dest="index_command", required=True)
+    build = index_commands.add_parser("build", help="(re)build from files or folders")
+    build.add_argument("paths", nargs="*", help="files or folders (default: the sample articles)")
+    build.add_argument("--chunk-tokens", type=int, help="chunk size in tokens (default 200)")
+    build.add_argument("--chunk-overlap", type=int, help="overlap in tokens (default 40)")
+    build.set_defaults(func=cmd_build)
+    add = index_commands.add_parser("add", help="add or update articles")
+    add.add_argument("paths", nargs="+")
+    add.set_defaults(func=cmd_add)
+    remove = index_commands.add_parser("remove", help="remove articles by id or source")
+    remove.add_argument("articles", nargs="+")
+    remove.set_defaults(func=cmd_remove)
+    info = index_commands.add_parser("info", help="show the index manifest and articles")
+    info.set_defaults(func=cmd_info)
+    for sub in (build, add, remove, info):
+        add_config_options(sub)
+
+    search = commands.add_parser("search", help="retrieve passages for a question")
+    search.add_argument("question")
+    search.add_argument("-k", type=int, default=5, help="passages to return (default 5)")
+    search.add_argument("--retriever", choices=("hybrid", "dense", "bm25"), default="hybrid")
+    add_config_options(search)
+    add_filter_options(search)
+    search.set_defaults(func=cmd_search)
+
+    for register in _plugins():
+        register(commands)
+    return parser
+
+
+def _plugins() -> list[Callable[[argparse._SubParsersAction], None]]:
+    found = []
+    for ep in sorted(entry_points(group=COMMANDS_GROUP), key=lambda e: e.name):
+        try:
+            found.append(ep.load())
+        except ImportError as exc:  # a plugin whose extras are not installed
+            print(f"rag: command '{ep.name}' unavailable ({exc})", file=sys.stderr)
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except RagError as exc:
+        print(f"rag: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(
+            "rag: interrupted; the index is unchanged unless a write had completed.",
+            file=sys.stderr,
+        )
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

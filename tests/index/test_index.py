@@ -1,0 +1,188 @@
+import io
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag.config import Config
+from rag.errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError, InputError
+from rag.index import Index, IndexBuilder
+from rag.index.layout import current_version
+from rag.retrieve import HybridRetriever
+from tests.conftest import CANONICAL, write_articles
+
+PICKLE_MAGIC = (b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05")
+
+
+def test_round_trip(sample_index_dir, embedder):
+    index = Index.load(sample_index_dir, model="all-MiniLM-L6-v2")
+    assert {a.source for a in index.articles} == {
+        "peace-deal-skepticism.txt",
+        "witkoff-putin-meeting.txt",
+    }
+    assert index.manifest.chunks == len(index.chunks) == index.store.size
+    for chunk in index.chunks:
+        assert index.by_id[chunk.article_id].text[chunk.start : chunk.end] == chunk.text
+    # stored vectors are the ones the embedder gives now
+    fresh = embedder.embed([f"{index.articles[0].title}\n{index.chunks[0].text}"])[0]
+    row = next(i for i, c in enumerate(index.chunks) if c.article_id == index.articles[0].id)
+    assert np.allclose(index.embeddings[row], fresh, atol=1e-4)
+
+
+def test_no_file_the_index_writes_is_a_pickle(sample_index_dir):
+    folder = current_version(sample_index_dir)
+    for path in folder.iterdir():
+        data = path.read_bytes()
+        assert not data.startswith(PICKLE_MAGIC), path
+        if path.suffix == ".npz":
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                for name in archive.namelist():
+                    member = io.BytesIO(archive.read(name))
+                    np.load(member, allow_pickle=False)  # raises on object (pickled) arrays
+        if path.suffix == ".npy":
+            np.load(path, allow_pickle=False)
+
+
+def test_missing_index_names_the_fix(tmp_path):
+    with pytest.raises(IndexNotFoundError, match="rag index build"):
+        Index.load(tmp_path / "nothing")
+
+
+@pytest.mark.parametrize(
+    "name", ["vectors.faiss", "bm25.npz", "chunks.jsonl", "embeddings.npy", "articles.jsonl"]
+)
+@pytest.mark.parametrize("damage", ["flip", "truncate"])
+def test_corrupted_file_is_detected(index_copy, name, damage):
+    path = current_version(index_copy) / name
+    data = bytearray(path.read_bytes())
+    if damage == "flip":
+        data[len(data) // 2] ^= 0xFF
+    else:
+        data = data[: len(data) // 2]
+    path.write_bytes(bytes(data))
+    with pytest.raises(IndexCorruptError, match="rag index build"):
+        Index.load(index_copy)
+
+
+def test_model_mismatch_names_the_fix(sample_index_dir):
+    with pytest.raises(IndexMismatchError, match="all-MiniLM-L6-v2"):
+        Index.load(sample_index_dir, model="all-mpnet-base-v2")
+
+
+def _results(index_dir: Path, embedder, query: str) -> list[tuple]:
+    index = Index.load(index_dir)
+    passages = HybridRetriever(index, embedder).retrieve(query, 8)
+    return [(p.article_id, p.start, p.end, round(p.score, 6)) for p in passages]
+
+
+def test_incremental_add_and_remove_match_a_full_rebuild(tmp_path, embedder):
+    extra = write_articles(tmp_path / "extra", 6)
+    incremental = Config(index_dir=str(tmp_path / "inc"))
+    builder = IndexBuilder(incremental, embedder=embedder)
+    builder.build()
+    report = builder.add([extra])
+    assert (
+        report.added == 6 and report.embedded == len(Index.load(incremental.index_dir).chunks) - 21
+    )
+    again = builder.add([extra])
+    assert again.added == 0 and again.embedded == 0  # nothing new: nothing embedded, no duplicates
+    removed = builder.remove([str(extra / "article-0002.txt")])
+    assert removed.removed == 1
+
+    full_dir = tmp_path / "full"
+    kept = [p for p in sorted(extra.iterdir()) if p.name != "article-0002.txt"]
+    full = IndexBuilder(Config(index_dir=str(full_dir)), embedder=embedder)
+    full.build()
+    full.add(kept)
+    inc_index, full_index = Index.load(incremental.index_dir), Index.load(full_dir)
+    assert {a.id for a in inc_index.articles} == {a.id for a in full_index.articles}
+    assert len(inc_index.chunks) == len(full_index.chunks)
+    for query in (CANONICAL, "railway story district", "harbour news number 4"):
+        assert sorted(_results(incremental.index_dir, embedder, query)) == sorted(
+            _results(full_dir, embedder, query)
+        )
+
+
+def test_changed_article_replaces_its_old_version(tmp_path, embedder):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "story.txt").write_text("Story\n\nThe council voted yes on Monday.\n")
+    config = Config(index_dir=str(tmp_path / "idx"))
+    builder = IndexBuilder(config, embedder=embedder)
+    builder.build([folder])
+    (folder / "story.txt").write_text("Story\n\nThe council voted no on Tuesday.\n")
+    report = builder.add([folder / "story.txt"])
+    index = Index.load(config.index_dir)
+    assert (report.added, report.removed) == (1, 1)
+    assert [a.text for a in index.articles] == ["Story\n\nThe council voted no on Tuesday.\n"]
+
+
+def test_remove_unknown_article_is_an_error_and_keeps_the_index(index_copy, embedder):
+    before = current_version(index_copy)
+    with pytest.raises(InputError, match="rag index info"):
+        IndexBuilder(Config(index_dir=str(index_copy)), embedder=embedder).remove(
+            ["no-such-article"]
+        )
+    assert current_version(index_copy) == before
+
+
+def test_build_with_nothing_loadable_keeps_the_old_index(index_copy, tmp_path, embedder):
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "x.txt").write_bytes(b"\x00\x01")
+    before = current_version(index_copy)
+    with pytest.raises(InputError, match="index was not changed"):
+        IndexBuilder(Config(index_dir=str(index_copy)), embedder=embedder).build([tmp_path / "bad"])
+    assert current_version(index_copy) == before
+    Index.load(index_copy)
+
+
+class _FailingEmbedder:
+    """Fault injection: the embedding step dies part-way through a build."""
+
+    def __init__(self, real):
+        self.name, self.dim, self.real = real.name, real.dim, real
+
+    def embed(self, texts, progress=False):
+        raise RuntimeError("embedding failed mid-build")
+
+
+def test_failed_build_leaves_the_previous_index_usable(index_copy, tmp_path, embedder):
+    before = current_version(index_copy)
+    builder = IndexBuilder(Config(index_dir=str(index_copy)), embedder=_FailingEmbedder(embedder))
+    with pytest.raises(RuntimeError, match="mid-build"):
+        builder.build([write_articles(tmp_path / "new", 3)])
+    assert current_version(index_copy) == before
+    assert not list(index_copy.glob(".tmp-*"))
+    assert len(Index.load(index_copy).articles) == 2
+
+
+def test_killed_build_leaves_the_old_index_loadable(index_copy, tmp_path):
+    """SIGKILL a real `rag index build` process at random moments; the index always loads
+    and is either the complete old one or the complete new one."""
+    corpus = write_articles(tmp_path / "big", 150, words=300)
+    old_ids = {a.id for a in Index.load(index_copy).articles}
+    env = {**os.environ, "RAG_INDEX_DIR": str(index_copy)}
+    rng = random.Random(7)
+    outcomes = set()
+    for _ in range(3):
+        process = subprocess.Popen(
+            [sys.executable, "-m", "rag", "index", "build", str(corpus), "--quiet"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(rng.uniform(4.0, 12.0))
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        index = Index.load(index_copy)
+        ids = {a.id for a in index.articles}
+        assert ids == old_ids or len(ids) == 150
+        outcomes.add("old" if ids == old_ids else "new")
+    assert "old" in outcomes  # at least one kill landed mid-build

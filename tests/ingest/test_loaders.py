@@ -1,0 +1,130 @@
+import json
+from pathlib import Path
+
+from rag.ingest import load_paths, load_sample_corpus, sample_corpus_dir
+from rag.ingest.loaders import article_id, load_file
+
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "corpus"
+
+
+def _minimal_pdf(text: str) -> bytes:
+    """A valid one-page PDF with ``text`` (built by hand: no PDF writer dependency)."""
+    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+def test_sample_corpus_ships_unchanged():
+    shipped = sorted(p.name for p in sample_corpus_dir().glob("*.txt"))
+    assert shipped == ["peace-deal-skepticism.txt", "witkoff-putin-meeting.txt"]
+    if SHARED.is_dir():
+        for name in shipped:
+            assert (sample_corpus_dir() / name).read_bytes() == (SHARED / name).read_bytes()
+
+
+def test_sample_articles_have_titles_ids_and_sources():
+    result = load_sample_corpus()
+    assert not result.skipped
+    by_source = {a.source: a for a in result.articles}
+    peace = by_source["peace-deal-skepticism.txt"]
+    assert peace.title.startswith("Trump insists Ukraine-Russia peace deal is close")
+    assert peace.id == article_id(peace.text) and len(peace.id) == 16
+    # no title line: the file name stands in
+    assert by_source["witkoff-putin-meeting.txt"].title == "Witkoff putin meeting"
+
+
+def test_text_markdown_html_pdf_and_jsonl(tmp_path):
+    (tmp_path / "a.txt").write_text("Harbour reopens\n\nThe harbour reopened on Monday.\n")
+    (tmp_path / "b.md").write_text("Intro line\n\n# Dam opens\n\nThe new dam opened on Friday.\n")
+    (tmp_path / "c.html").write_text(
+        "<html><head><title>Bridge closed</title>"
+        '<meta property="article:published_time" content="2024-05-02T10:00:00Z"></head>'
+        "<body><nav>Home | News</nav><article><h1>Bridge closed</h1>"
+        + "<p>The old bridge closed for repairs after engineers found cracks in the deck.</p>" * 3
+        + "</article><script>alert('x')</script></body></html>"
+    )
+    (tmp_path / "d.pdf").write_bytes(_minimal_pdf("Wind farm approved by the council"))
+    lines = [
+        {
+            "title": "Rail strike",
+            "text": "Rail workers walked out.",
+            "url": "https://x.test/r",
+            "publish_date": "2022-06-17",
+        },
+        {"headline": "Snow", "content": "Snow fell early.", "date": "June 3, 2022"},
+    ]
+    (tmp_path / "e.jsonl").write_text("\n".join(json.dumps(x) for x in lines) + "\n")
+    result = load_paths([tmp_path])
+    assert not result.skipped
+    by_title = {a.title: a for a in result.articles}
+    assert by_title["Harbour reopens"].source == str(tmp_path / "a.txt")
+    assert "dam opened" in by_title["Dam opens"].text
+    html = by_title["Bridge closed"]
+    assert (
+        "cracks in the deck" in html.text and "alert" not in html.text and "Home |" not in html.text
+    )
+    assert html.published == "2024-05-02"
+    assert (
+        "Wind farm approved" in next(a for a in result.articles if a.source.endswith("d.pdf")).text
+    )
+    assert by_title["Rail strike"].source == "https://x.test/r"
+    assert by_title["Rail strike"].published == "2022-06-17"
+    assert by_title["Snow"].published == "2022-06-03"
+
+
+def test_bad_files_are_skipped_with_a_reason_and_never_abort(tmp_path):
+    (tmp_path / "good.txt").write_text("Good article\n\nSomething happened today.\n")
+    (tmp_path / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00")
+    (tmp_path / "latin1.txt").write_bytes("caf\xe9 cr\xe8me".encode("latin-1"))
+    (tmp_path / "empty.md").write_text("   \n\n")
+    (tmp_path / "big.txt").write_text("x" * 2000)
+    (tmp_path / "broken.pdf").write_bytes(b"%PDF-1.4 this is not really a pdf")
+    (tmp_path / "bad.jsonl").write_text('{"text": "Fine line."}\n{not json\n{"title": "no text"}\n')
+    (tmp_path / "image.png").write_bytes(b"\x89PNG")
+    result = load_paths([tmp_path], max_bytes=1000)
+    reasons = {Path(s.path).name: s.reason for s in result.skipped}
+    assert reasons["binary.txt"].startswith("binary file")
+    assert reasons["latin1.txt"].startswith("not UTF-8")
+    assert reasons["empty.md"] == "empty file"
+    assert reasons["big.txt"].startswith("too large")
+    assert reasons["broken.pdf"].startswith("unreadable PDF")
+    assert reasons["image.png"].startswith("unsupported file type")
+    assert any("line 2: invalid JSON" in s.reason for s in result.skipped)
+    assert any("line 3: no 'text'" in s.reason for s in result.skipped)
+    assert sorted(a.text.strip() for a in result.articles) == [
+        "Fine line.",
+        "Good article\n\nSomething happened today.",
+    ]
+
+
+def test_missing_path_and_duplicate_content(tmp_path):
+    (tmp_path / "one.txt").write_text("Same story\n\nSame body.\n")
+    (tmp_path / "two.txt").write_text("Same story\n\nSame body.\n")
+    result = load_paths([tmp_path, tmp_path / "nope.txt"])
+    assert len(result.articles) == 1
+    assert [s.reason for s in result.skipped] == ["no such file or folder"]
+
+
+def test_load_file_names_the_file(tmp_path):
+    path = tmp_path / "x.txt"
+    path.write_bytes(b"\xff\xfe\x00\x01")
+    skipped = load_file(path).skipped[0]
+    assert str(path) in str(skipped) and "binary" in str(skipped)

@@ -1,0 +1,113 @@
+import pytest
+from langchain_core.documents import Document
+from langchain_core.runnables import RunnableLambda
+
+from rag.config import Config
+from rag.errors import InputError
+from rag.filters import SearchFilter
+from rag.index import Index, IndexBuilder
+from rag.retrieve import BM25Retriever, DenseRetriever, HybridRetriever, create_retriever
+from rag.retrieve.langchain import LangChainRetriever
+from tests.conftest import CANONICAL, PESKOV_QUOTE
+
+
+@pytest.fixture(scope="module")
+def index(sample_index_dir):
+    return Index.load(sample_index_dir)
+
+
+@pytest.fixture(scope="module")
+def hybrid(index, embedder):
+    return HybridRetriever(index, embedder)
+
+
+def test_canonical_question_ranks_the_peskov_passage_first(hybrid):
+    top = hybrid.retrieve(CANONICAL, 5)[0]
+    assert PESKOV_QUOTE in top.text
+    assert top.source == "peace-deal-skepticism.txt"
+    assert top.title.startswith("Trump insists")
+    article = hybrid.index.by_id[top.article_id]
+    assert article.text[top.start : top.end] == top.text
+    assert {"rrf", "dense", "bm25"} <= set(top.scores)
+
+
+@pytest.mark.parametrize("kind", ["dense", "bm25", "hybrid"])
+def test_every_retriever_finds_witkoff_background(index, embedder, kind):
+    retriever = create_retriever(Config(), kind=kind, index=index, embedder=embedder)
+    passages = retriever.retrieve(
+        "Who is Steve Witkoff and does he have a formal foreign policy role?", 3
+    )
+    assert any("no formal foreign policy role" in p.text for p in passages)
+
+
+def test_results_are_ranked_and_unique(hybrid):
+    passages = hybrid.retrieve("Russia drone strikes", 10)
+    assert len(passages) == 10
+    assert [p.score for p in passages] == sorted((p.score for p in passages), reverse=True)
+    assert len({p.chunk_id for p in passages}) == 10
+
+
+def test_source_filter_is_applied_inside_the_search(hybrid, index, embedder):
+    only = SearchFilter(sources=("witkoff*",))
+    n_witkoff = sum(
+        1 for c in index.chunks if index.by_id[c.article_id].source.startswith("witkoff")
+    )
+    for retriever in (hybrid, DenseRetriever(index, embedder)):
+        # the question matches the other article best, yet k results still come back
+        passages = retriever.retrieve(CANONICAL, 5, only)
+        assert len(passages) == 5
+        assert all(p.source == "witkoff-putin-meeting.txt" for p in passages)
+    assert len(hybrid.retrieve(CANONICAL, 50, only)) == n_witkoff
+
+
+def test_date_filter(tmp_path, embedder):
+    folder = tmp_path / "dated"
+    folder.mkdir()
+    rows = [
+        ('{"title": "Old flood", "text": "The river flooded the town.", "date": "2022-01-10"}'),
+        ('{"title": "New flood", "text": "The river flooded the valley.", "date": "2022-06-10"}'),
+        ('{"title": "Undated flood", "text": "The river flooded the farms."}'),
+    ]
+    (folder / "news.jsonl").write_text("\n".join(rows) + "\n")
+    config = Config(index_dir=str(tmp_path / "idx"))
+    IndexBuilder(config, embedder=embedder).build([folder])
+    retriever = HybridRetriever(Index.load(config.index_dir), embedder)
+    since = retriever.retrieve("river flood", 5, SearchFilter(date_from="2022-03-01"))
+    assert [p.title for p in since] == ["New flood"]
+    until = retriever.retrieve("river flood", 5, SearchFilter(date_to="2022-03-01"))
+    assert [p.title for p in until] == ["Old flood"]
+    assert len(retriever.retrieve("river flood", 5)) == 3
+
+
+def test_bad_queries_get_clear_errors(hybrid):
+    with pytest.raises(InputError, match="empty"):
+        hybrid.retrieve("  \x00\t ", 5)
+    with pytest.raises(InputError):
+        hybrid.retrieve("ok", 0)
+    assert hybrid.retrieve("Peskov " * 50_000, 3)  # huge input is cut, still answered
+
+
+def test_bm25_only_matches_words(index):
+    passages = BM25Retriever(index).retrieve("Koffler", 5)
+    assert passages and all("Koffler" in p.text for p in passages)
+
+
+def test_langchain_retriever_invoke_and_lcel_chain(hybrid):
+    retriever = LangChainRetriever(retriever=hybrid, k=3)
+    docs = retriever.invoke(CANONICAL)
+    assert len(docs) == 3 and all(isinstance(d, Document) for d in docs)
+    top = docs[0]
+    assert PESKOV_QUOTE in top.page_content
+    assert {"article_id", "title", "source", "published", "start", "end", "score"} <= set(
+        top.metadata
+    )
+
+    def cite(docs: list[Document]) -> str:
+        return "\n".join(
+            f"[{i}] {d.metadata['source']}:{d.metadata['start']}" for i, d in enumerate(docs, 1)
+        )
+
+    chain = retriever | RunnableLambda(cite)
+    out = chain.invoke(CANONICAL)
+    assert out.startswith("[1] peace-deal-skepticism.txt:")
+    assert len(retriever.batch([CANONICAL, "Witkoff"])) == 2

@@ -1,0 +1,29 @@
+import json
+
+from rag.cli import main
+from tests.conftest import CANONICAL, PESKOV_QUOTE
+
+
+def test_build_info_search_json(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("RAG_INDEX_DIR", str(tmp_path / "idx"))
+    assert main(["index", "build", "--quiet", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["articles"] == 2 and report["chunks"] > 10
+
+    assert main(["search", CANONICAL, "-k", "3", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert PESKOV_QUOTE in result["passages"][0]["text"]
+
+    assert main(["index", "info", "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["manifest"]["model"] == "all-MiniLM-L6-v2"
+    assert len(info["articles"]) == 2
+
+
+def test_errors_are_one_clear_line(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("RAG_INDEX_DIR", str(tmp_path / "none"))
+    assert main(["search", "anything"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("rag: error: No index") and "Traceback" not in err
+    assert main(["index", "add", str(tmp_path / "missing.txt")]) == 1
+    assert "No articles could be loaded" in capsys.readouterr().err

@@ -96,7 +96,7 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def _leads(line: str) -> bool:
+def is_heading(line: str) -> bool:
     """Headings, photo titles and list lead-ins introduce the text after them."""
     stripped = line.strip()
     if stripped.endswith(":"):
@@ -115,7 +115,7 @@ def units(text: str) -> list[Unit]:
         offset = line_end + 1
         if not line.strip():
             continue
-        if _leads(line):
+        if is_heading(line):
             s, e = _trim(text, line_start, line_end)
             result.append(Unit(s, e, count_tokens(text[s:e]), True))
             continue

@@ -129,6 +129,50 @@ def cmd_search(args: argparse.Namespace) -> None:
     )
 
 
+# -- ask ------------------------------------------------------------------------------
+
+
+def format_citations(answer) -> str:
+    """The sources block printed under an answer (or the closest passages on abstention)."""
+    lines = []
+    for c in answer.citations:
+        quote = " ".join(c.text.split())
+        lines.append(
+            f"[{c.n}] {c.title} ({c.date or 'undated'}) {c.source} chars {c.start}-{c.end}"
+        )
+        lines.append(f"    {quote[:240]}")
+    if answer.abstained:
+        for rank, p in enumerate(answer.passages[:3], 1):
+            snippet = " ".join(p.text.split())
+            lines.append(f"closest {rank}: {p.title} {p.source} chars {p.start}-{p.end}")
+            lines.append(f"    {snippet[:200]}…")
+    return "\n".join(lines)
+
+
+def cmd_ask(args: argparse.Namespace) -> None:
+    from rag.answer import Answer, create_answerer
+
+    answerer = create_answerer(config_from(args), args.answerer)
+    answer = None
+    for event in answerer.stream(args.question):
+        if isinstance(event, Answer):
+            answer = event
+        elif not args.json:
+            print(event.text, end="", flush=True)
+    assert answer is not None
+    if args.json:
+        data = answer.to_dict()
+        data.pop("passages")
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    if answer.abstained:
+        print(answer.text, end="")
+    timings = ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in answer.timings.items())
+    print(f"\n\n{format_citations(answer)}")
+    if not args.quiet:
+        print(f"\n({answerer.name}; query: {answer.query!r}; {timings})")
+
+
 # -- wiring ---------------------------------------------------------------------------
 
 
@@ -161,6 +205,12 @@ def build_parser() -> argparse.ArgumentParser:
     add_config_options(search)
     add_filter_options(search)
     search.set_defaults(func=cmd_search)
+
+    ask = commands.add_parser("ask", help="answer a question with cited passages")
+    ask.add_argument("question")
+    ask.add_argument("--answerer", default="extractive", help="extractive (default)")
+    add_config_options(ask)
+    ask.set_defaults(func=cmd_ask)
 
     for register in _plugins():
         register(commands)

@@ -6,4 +6,4 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 question="${1:-What did Peskov say about timelines?}"
 .venv/bin/rag index build
-.venv/bin/rag search "$question" -k 3
+.venv/bin/rag ask "$question"

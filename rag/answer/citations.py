@@ -1,0 +1,136 @@
+"""Citation markers: parse ``[n]``, verify each sentence against what it cites, renumber."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from rag.answer.evidence import Evidence, support
+from rag.answer.types import Citation
+from rag.chunking import split_sentences
+from rag.types import Passage
+
+_MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
+_LEADING_MARKERS = re.compile(r"(?:\s*\[\d+(?:\s*,\s*\d+)*\])+")
+
+
+def parse_markers(sentence: str) -> tuple[str, list[int]]:
+    """Strip ``[n]`` / ``[n, m]`` markers; return the bare sentence and the numbers in order."""
+    numbers: list[int] = []
+    for match in _MARKER.finditer(sentence):
+        numbers += [int(n) for n in match.group(1).split(",")]
+    return _MARKER.sub("", sentence).strip(), list(dict.fromkeys(numbers))
+
+
+def complete_sentences(pieces: Iterable[str]) -> Iterator[str]:
+    """Re-chunk a token stream into whole sentences, each with its trailing markers.
+
+    A sentence is released once the next one has begun, so ``text. [1] Next`` keeps its
+    marker, and sentence splitting is the chunker's (abbreviations such as "U.S." hold).
+    """
+    buffer, pending = "", None
+    for piece in pieces:
+        buffer += piece
+        spans = list(split_sentences(buffer))
+        for start, end in spans[:-1]:
+            pending, released = _merge(pending, buffer[start:end])
+            if released:
+                yield released
+        if len(spans) > 1:
+            buffer = buffer[spans[-1][0] :]
+    for start, end in split_sentences(buffer):
+        pending, released = _merge(pending, buffer[start:end])
+        if released:
+            yield released
+    if pending:
+        yield pending
+
+
+def _merge(pending: str | None, sentence: str) -> tuple[str | None, str | None]:
+    """Markers opening ``sentence`` belong to ``pending``. Returns (pending, released)."""
+    leading = _LEADING_MARKERS.match(sentence)
+    if leading and pending is not None:
+        pending = f"{pending} {leading.group(0).strip()}"
+        sentence = sentence[leading.end() :].strip()
+        if not sentence:
+            return pending, None
+    return sentence, pending
+
+
+@dataclass
+class VerifiedSentence:
+    text: str  # with renumbered markers
+    numbers: list[int]
+
+
+class CitationVerifier:
+    """Checks generated sentences against the passages they cite.
+
+    A sentence is kept when a sentence of a cited passage supports it (content-word
+    overlap, or embedding similarity, at least ``threshold``; default 0.5). Markers that
+    point at no passage are dropped; a sentence whose citations all fail is re-attached to
+    the best supporting retrieved sentence if one clears the threshold, else dropped.
+    Citations are numbered 1..n in order of first use; each resolves to the exact
+    supporting sentence.
+    """
+
+    def __init__(self, passages: list[Passage], evidence: list[Evidence], threshold: float = 0.5):
+        self.passages = passages
+        self.evidence = evidence
+        self.threshold = threshold
+        self.citations: list[Citation] = []
+        self._numbers: dict[tuple[str, int, int], int] = {}
+        self.dropped: list[str] = []
+
+    def check(self, sentence: str) -> VerifiedSentence | None:
+        text, cited = parse_markers(sentence)
+        if not text or not any(ch.isalnum() for ch in text):
+            return None
+        supported = [
+            self._best_support(text, {n - 1}) for n in cited if 1 <= n <= len(self.passages)
+        ]
+        found = [e for e in supported if e is not None]
+        if not found:
+            fallback = self._best_support(text, set(range(len(self.passages))))
+            found = [fallback] if fallback else []
+        if not found:
+            self.dropped.append(text)
+            return None
+        numbers = list(dict.fromkeys(self._number(e) for e in found))
+        return VerifiedSentence(place_markers(text, numbers), numbers)
+
+    def _best_support(self, claim: str, passages: set[int]) -> Evidence | None:
+        scored = [(support(claim, e.text), e) for e in self.evidence if e.passage in passages]
+        scored = [(s, e) for s, e in scored if s >= self.threshold]
+        return max(scored, key=lambda pair: pair[0])[1] if scored else None
+
+    def _number(self, evidence: Evidence) -> int:
+        passage = self.passages[evidence.passage]
+        key = (passage.article_id, evidence.start, evidence.end)
+        if key not in self._numbers:
+            self._numbers[key] = len(self._numbers) + 1
+            self.citations.append(
+                Citation(
+                    n=self._numbers[key],
+                    article_id=passage.article_id,
+                    title=passage.title,
+                    source=passage.source,
+                    date=passage.published,
+                    start=evidence.start,
+                    end=evidence.end,
+                    text=evidence.text,
+                    passage_start=passage.start,
+                    passage_end=passage.end,
+                )
+            )
+        return self._numbers[key]
+
+
+def place_markers(text: str, numbers: list[int]) -> str:
+    """``"It rained."`` + [1, 2] -> ``"It rained [1][2]."``; after a closing quote, at the end."""
+    markers = "".join(f"[{n}]" for n in numbers)
+    text = text.rstrip()
+    if text[-1:] in ".!?" and text[-2:-1] not in "”\"'’":
+        return f"{text[:-1]} {markers}{text[-1]}"
+    return f"{text} {markers}"

@@ -51,7 +51,7 @@ _ABBREVIATIONS = {
     "a.m",
     "p.m",
 }
-_BULLET = re.compile(r"^\s*(?:[-*•–]|\d{1,2}[.)])\s+")
+BULLET = re.compile(r"^\s*(?:[-*•–]|\d{1,2}[.)])\s+")
 _HEADING_MAX_CHARS = 120
 
 
@@ -101,7 +101,7 @@ def is_heading(line: str) -> bool:
     stripped = line.strip()
     if stripped.endswith(":"):
         return True
-    if _BULLET.match(stripped):
+    if BULLET.match(stripped):
         return False
     return len(stripped) <= _HEADING_MAX_CHARS and not stripped.endswith((".", "!", "?", "”", '"'))
 

@@ -152,7 +152,10 @@ def format_citations(answer) -> str:
 def cmd_ask(args: argparse.Namespace) -> None:
     from rag.answer import Answer, create_answerer
 
-    answerer = create_answerer(config_from(args), args.answerer)
+    config = config_from(
+        args, llm=args.llm, openai_base_url=args.base_url, openai_model=args.llm_model
+    )
+    answerer = create_answerer(config, args.answerer)
     answer = None
     for event in answerer.stream(args.question):
         if isinstance(event, Answer):
@@ -208,7 +211,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     ask = commands.add_parser("ask", help="answer a question with cited passages")
     ask.add_argument("question")
-    ask.add_argument("--answerer", default="extractive", help="extractive (default)")
+    ask.add_argument(
+        "--answerer",
+        choices=("auto", "local", "openai", "extractive"),
+        help="auto (default): the local LLM when installed, else extractive",
+    )
+    ask.add_argument("--llm", help="local model: packaged name or GGUF path")
+    ask.add_argument("--base-url", help="OpenAI-compatible server URL (openai answerer)")
+    ask.add_argument("--llm-model", help="model name on that server (openai answerer)")
     add_config_options(ask)
     ask.set_defaults(func=cmd_ask)
 

@@ -26,6 +26,12 @@ class Config:
     - ``batch_size``: embedding batch size (texts are length-sorted first).
     - ``candidates``: how many dense and BM25 hits each feed into fusion.
     - ``rrf_k``: the reciprocal-rank-fusion constant (60 is the literature default).
+    - ``answerer``: ``auto`` (the local LLM when its model is installed, else
+      ``extractive``), ``local``, ``openai`` or ``extractive``.
+    - ``llm``: the local model: a packaged name (``qwen2.5-1.5b``) or a
+      GGUF path.
+    - ``openai_base_url`` / ``openai_model``: the OpenAI-compatible server for ``openai``
+      (empty: ``$OPENAI_BASE_URL`` / ``$OPENAI_MODEL``; the key is ``$OPENAI_API_KEY``).
     """
 
     index_dir: str = "index"
@@ -36,6 +42,10 @@ class Config:
     batch_size: int = 32
     candidates: int = 50
     rrf_k: int = 60
+    answerer: str = "auto"
+    llm: str = "qwen2.5-1.5b"
+    openai_base_url: str = ""
+    openai_model: str = ""
 
     @classmethod
     def from_env(cls, **overrides) -> Config:

@@ -3,6 +3,7 @@
 from rag.answer.base import ABSTAIN_TEXT, Answerer, AnswerSettings, Context
 from rag.answer.extractive import ExtractiveAnswerer
 from rag.answer.factory import ANSWERERS, create_answerer
+from rag.answer.generative import LLMAnswerer
 from rag.answer.types import Answer, Citation, Delta
 
 __all__ = [
@@ -15,5 +16,6 @@ __all__ = [
     "Context",
     "Delta",
     "ExtractiveAnswerer",
+    "LLMAnswerer",
     "create_answerer",
 ]

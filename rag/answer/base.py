@@ -69,6 +69,10 @@ class Answerer(ABC):
     @abstractmethod
     def _generate(self, context: Context) -> Iterator[str]: ...
 
+    def _focus(self, context: Context) -> Context:
+        """Narrow the context to what the generator will see (default: all of it)."""
+        return context
+
     def answer(self, question: str, history: list[dict] | None = None) -> Answer:
         """The finished answer (consumes :meth:`stream`)."""
         for event in self.stream(question, history):
@@ -89,8 +93,8 @@ class Answerer(ABC):
         if self._weak(query, passages, evidence):
             yield self._abstain(query, passages, timings)
             return
-        context = Context(question, query, passages, evidence, list(history or []))
-        verifier = CitationVerifier(passages, evidence, self.settings.support)
+        context = self._focus(Context(question, query, passages, evidence, list(history or [])))
+        verifier = CitationVerifier(context.passages, context.evidence, self.settings.support)
         parts: list[str] = []
         verify_seconds = 0.0
         generate_started = time.perf_counter()

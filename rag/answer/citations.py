@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from rag.answer.evidence import Evidence, support
+from rag.answer.evidence import Evidence, content_terms, support
 from rag.answer.types import Citation
 from rag.chunking import split_sentences
 from rag.types import Passage
@@ -101,8 +101,14 @@ class CitationVerifier:
         return VerifiedSentence(place_markers(text, numbers), numbers)
 
     def _best_support(self, claim: str, passages: set[int]) -> Evidence | None:
-        scored = [(support(claim, e.text), e) for e in self.evidence if e.passage in passages]
-        scored = [(s, e) for s, e in scored if s >= self.threshold]
+        terms = content_terms(claim)
+        scored = [
+            # ties go to the sentence that supports the claim on its own, not via its lead
+            ((support(claim, e), len(terms & content_terms(e.text))), e)
+            for e in self.evidence
+            if e.passage in passages
+        ]
+        scored = [(s, e) for s, e in scored if s[0] >= self.threshold]
         return max(scored, key=lambda pair: pair[0])[1] if scored else None
 
     def _number(self, evidence: Evidence) -> int:

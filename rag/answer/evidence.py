@@ -5,9 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import numpy as np
-
-from rag.chunking import is_heading, split_sentences
+from rag.chunking import BULLET, is_heading, split_sentences
 from rag.embed import Embedder
 from rag.store.bm25 import STOP_WORDS, tokenize
 from rag.types import Passage
@@ -56,6 +54,7 @@ class Evidence:
     score: float  # combined relevance (higher is better)
     similarity: float  # cosine(question, sentence with its lead-in)
     coverage: float  # share of the question's content words present
+    lead: str = ""  # the text that gives the sentence its context
 
 
 def looks_like_injection(text: str) -> bool:
@@ -71,7 +70,7 @@ def question_names(question: str) -> set[str]:
     """Capitalised words of the question that name something (people, places, bodies)."""
     names = set()
     for match in _NAME.finditer(question):
-        word = match.group(0).strip("’'")
+        word = re.sub(r"[’']s?$", "", match.group(0))  # Hoffman's -> Hoffman
         if word.lower() in _QUESTION_WORDS or word.lower() in STOP_WORDS:
             continue
         names.add(word.lower())
@@ -85,19 +84,35 @@ def missing_names(question: str, passages: list[Passage]) -> set[str]:
     return {name for name in question_names(question) if name not in text}
 
 
-def sentences(passages: list[Passage], article_texts: dict[str, str]) -> list[tuple[int, int, int]]:
-    """(passage index, start, end) of every sentence or line in the passages."""
+@dataclass(frozen=True)
+class Span:
+    """A candidate sentence and the text that gives it its context (``lead``): the
+    heading or list lead-in above a bullet, else the sentence before it."""
+
+    passage: int
+    start: int
+    end: int
+    lead: str
+
+
+def sentences(passages: list[Passage], article_texts: dict[str, str]) -> list[Span]:
+    """Every candidate sentence of the passages, with its lead."""
     found = []
     for i, passage in enumerate(passages):
         text = article_texts[passage.article_id]
+        heading, previous = "", ""
         for line_start, line_end in _lines(text, passage.start, passage.end):
             line = text[line_start:line_end]
-            if is_heading(line) or looks_like_injection(line):
-                # headings say what follows and answer nothing; instructions aimed at a
-                # model are never evidence, so the whole paragraph is left out
+            if looks_like_injection(line):
+                continue  # instructions aimed at a model are never evidence
+            if is_heading(line):
+                heading, previous = line.strip(), ""  # headings frame what follows
                 continue
+            bullet = bool(BULLET.match(line))
             for start, end in split_sentences(text, line_start, line_end):
-                found.append((i, start, end))
+                lead = heading if bullet or not previous else previous
+                found.append(Span(i, start, end, lead))
+                previous = text[start:end]
     return found
 
 
@@ -124,49 +139,41 @@ def score_evidence(
     with the one before it, so "..., he said." keeps the speaker named just before.
     Duplicate sentences (passages overlap) are scored once.
     """
-    spans = sentences(passages, article_texts)
-    seen, unique = set(), []
-    for i, start, end in spans:
-        key = (passages[i].article_id, start)
-        if key not in seen:
+    spans, seen = [], set()
+    for span in sentences(passages, article_texts):
+        key = (passages[span.passage].article_id, span.start)
+        if key not in seen:  # overlapping passages repeat sentences: score each once
             seen.add(key)
-            unique.append((i, start, end))
-    if not unique:
+            spans.append(span)
+    if not spans:
         return []
-    texts, windows = [], []
-    for number, (i, start, end) in enumerate(unique):
-        text = article_texts[passages[i].article_id][start:end]
-        previous = unique[number - 1] if number else None
-        same = previous and previous[0] == i and previous[2] <= start
-        lead = article_texts[passages[i].article_id][previous[1] : previous[2]] if same else ""
-        texts.append(text)
-        windows.append(f"{lead} {text}".strip())
+    texts = [article_texts[passages[s.passage].article_id][s.start : s.end] for s in spans]
+    windows = [f"{s.lead} {text}".strip() for s, text in zip(spans, texts, strict=True)]
     vectors = embedder.embed(windows)
     similarity = vectors @ embedder.embed_query(question)
     wanted = content_terms(question)
     evidence = []
-    for (i, start, end), text, window, sim in zip(unique, texts, windows, similarity, strict=True):
+    for span, text, window, sim in zip(spans, texts, windows, similarity, strict=True):
         coverage = len(wanted & content_terms(window)) / len(wanted) if wanted else 0.0
+        score = float(sim + lexical_weight * coverage)
         evidence.append(
             Evidence(
-                i, start, end, text, float(sim + lexical_weight * coverage), float(sim), coverage
+                span.passage, span.start, span.end, text, score, float(sim), coverage, span.lead
             )
         )
     return sorted(evidence, key=lambda e: -e.score)
 
 
-def support(
-    claim: str,
-    evidence_text: str,
-    claim_vector: np.ndarray | None = None,
-    evidence_vector: np.ndarray | None = None,
-) -> float:
-    """How well ``evidence_text`` supports ``claim``: the share of the claim's content
-    words found in the evidence, or the embedding cosine when vectors are given and higher."""
+def support(claim: str, evidence: Evidence) -> float:
+    """How well ``evidence`` supports ``claim``, from 0 to 1: the share of the claim's
+    content words found in the sentence (with its lead). A claim that names someone or
+    something the evidence never mentions is not supported at all, however much else
+    overlaps ("Biden said ..." cannot rest on a sentence about someone else)."""
+    grounded = f"{evidence.lead} {evidence.text}"
+    lowered = grounded.lower()
+    if any(name not in lowered for name in question_names(claim)):
+        return 0.0
     claim_terms = content_terms(claim)
-    overlap = (
-        len(claim_terms & content_terms(evidence_text)) / len(claim_terms) if claim_terms else 0.0
-    )
-    if claim_vector is not None and evidence_vector is not None:
-        return max(overlap, float(claim_vector @ evidence_vector))
-    return overlap
+    if not claim_terms:
+        return 0.0
+    return len(claim_terms & content_terms(grounded)) / len(claim_terms)

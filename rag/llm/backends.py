@@ -1,0 +1,136 @@
+"""LLM backends behind one contract: chat messages in, a stream of text pieces out."""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from pathlib import Path
+
+from rag.errors import RagError
+
+Messages = list[dict[str, str]]
+
+
+class LLMBackend(ABC):
+    """Generates a chat completion, streamed. Greedy (temperature 0) by default, because
+    grounded answers should be repeatable."""
+
+    name = "llm"
+
+    @abstractmethod
+    def stream(self, messages: Messages, max_tokens: int = 256) -> Iterator[str]: ...
+
+
+class OpenAIBackend(LLMBackend):
+    """Any OpenAI-compatible server: OpenAI, Ollama, vLLM, llama.cpp's server.
+
+    ``base_url``, ``model`` and ``api_key`` default to ``$OPENAI_BASE_URL``,
+    ``$OPENAI_MODEL`` and ``$OPENAI_API_KEY`` (a placeholder key is sent when none is
+    set, as local servers need none).
+    """
+
+    name = "openai"
+
+    def __init__(
+        self,
+        base_url: str | None = None,
+        model: str | None = None,
+        api_key: str | None = None,
+        timeout: float = 120.0,
+    ):
+        from openai import OpenAI
+
+        self.model = model or os.environ.get("OPENAI_MODEL") or "gpt-4o-mini"
+        self.client = OpenAI(
+            base_url=base_url or os.environ.get("OPENAI_BASE_URL") or None,
+            api_key=api_key or os.environ.get("OPENAI_API_KEY") or "not-needed",
+            timeout=timeout,
+            max_retries=1,
+        )
+
+    def stream(self, messages: Messages, max_tokens: int = 256) -> Iterator[str]:
+        from openai import OpenAIError
+
+        try:
+            events = self.client.chat.completions.create(
+                model=self.model,
+                messages=messages,
+                max_tokens=max_tokens,
+                temperature=0,
+                stream=True,
+            )
+            for event in events:
+                if event.choices and event.choices[0].delta.content:
+                    yield event.choices[0].delta.content
+        except OpenAIError as exc:
+            raise RagError(
+                f"The OpenAI-compatible server at {self.client.base_url} failed: {exc}. "
+                "Check --base-url / OPENAI_BASE_URL, the model name and the API key."
+            ) from None
+
+
+class LlamaCppBackend(LLMBackend):
+    """A GGUF model run in this process by llama.cpp (the ``xllamacpp`` wheel).
+
+    ``threads`` defaults to the number of cores; ``n_ctx`` 4096 fits the prompt budget.
+    The model loads once, when the backend is created (~2 s for the 1.5B model).
+    """
+
+    name = "local"
+
+    def __init__(self, model_path: str | Path, n_ctx: int = 4096, threads: int | None = None):
+        try:
+            import xllamacpp
+        except ImportError:
+            raise RagError(
+                "The local LLM runtime is not installed. Run `bash scripts/setup.sh` "
+                "or `pip install xllamacpp`."
+            ) from None
+        params = xllamacpp.CommonParams()
+        params.model.path = str(model_path)
+        params.n_ctx = n_ctx
+        params.n_parallel = 1
+        params.hostnames = ["127.0.0.1"]
+        params.port = 0  # its built-in HTTP endpoint stays on loopback, on a free port
+        cores = threads or os.cpu_count() or 2
+        params.cpuparams.n_threads = cores
+        params.cpuparams_batch.n_threads = cores
+        params.verbosity = -1
+        self.model_path = str(model_path)
+        self.server = xllamacpp.Server(params)
+        self._lock = threading.Lock()  # one generation at a time per loaded model
+
+    def stream(self, messages: Messages, max_tokens: int = 256) -> Iterator[str]:
+        pieces: queue.Queue = queue.Queue()
+        # cache_prompt off: reusing a cached prefix changes the numerics, and so the output
+        request = {
+            "messages": messages,
+            "max_tokens": max_tokens,
+            "temperature": 0,
+            "stream": True,
+            "cache_prompt": False,
+        }
+        done = object()
+
+        def run() -> None:
+            try:
+                with self._lock:
+                    self.server.handle_chat_completions(request, pieces.put)
+            except Exception as exc:  # surfaced in the caller's thread below
+                pieces.put(exc)
+            finally:
+                pieces.put(done)
+
+        threading.Thread(target=run, daemon=True).start()
+        while (item := pieces.get()) is not done:
+            if isinstance(item, Exception):
+                raise RagError(f"The local model failed: {item}") from None
+            if isinstance(item, dict) and "error" in item:
+                raise RagError(f"The local model failed: {item['error']}")
+            for choice in (item or {}).get("choices", []):
+                text = (choice.get("delta") or {}).get("content")
+                if text:
+                    yield text

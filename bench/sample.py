@@ -1,0 +1,112 @@
+"""Sample-corpus figures: index build time, retrieval latency, and each answerer's time to
+first token and total time. Prints a table and writes JSON (default bench/out/sample.json).
+
+    python bench/sample.py [--repeats 5] [--out bench/out/sample.json] [--no-llm]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from rag.answer import Delta, ExtractiveAnswerer, LLMAnswerer
+from rag.config import Config
+from rag.embed import create_embedder
+from rag.index import Index, IndexBuilder
+from rag.llm.backends import LlamaCppBackend, OpenAIBackend
+from rag.llm.models import is_installed, resolve_llm
+from rag.retrieve import HybridRetriever
+
+QUESTIONS = [
+    "What did Peskov say about timelines?",
+    "Who is Steve Witkoff?",
+    "How much military assistance has Washington provided Kyiv?",
+    "What did Koffler say about Putin's strategy?",
+    "Where was the Ukrainian delegation set to meet?",
+]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def time_answer(answerer, question: str) -> tuple[float, float]:
+    started = time.perf_counter()
+    first = None
+    for event in answerer.stream(question):
+        if first is None and isinstance(event, Delta):
+            first = time.perf_counter() - started
+    total = time.perf_counter() - started
+    return (first if first is not None else total), total
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--out", default="bench/out/sample.json")
+    parser.add_argument("--no-llm", action="store_true")
+    args = parser.parse_args()
+    results: dict = {}
+
+    with tempfile.TemporaryDirectory() as folder:
+        started = time.perf_counter()
+        embedder = create_embedder("all-MiniLM-L6-v2")
+        results["model_load_s"] = time.perf_counter() - started
+        builds = []
+        for _ in range(args.repeats):
+            config = Config(index_dir=str(Path(folder) / f"idx{len(builds)}"))
+            started = time.perf_counter()
+            report = IndexBuilder(config, embedder=embedder).build()
+            builds.append(time.perf_counter() - started)
+        results["index_build_s"] = statistics.median(builds)
+        results["chunks"] = report.chunks
+        index = Index.load(config.index_dir)
+        retriever = HybridRetriever(index, embedder)
+        latencies = []
+        for _ in range(args.repeats * 10):
+            for question in QUESTIONS:
+                started = time.perf_counter()
+                retriever.retrieve(question, 5)
+                latencies.append((time.perf_counter() - started) * 1000)
+        results["retrieve_ms"] = {"p50": percentile(latencies, 0.5), "p95": percentile(latencies, 0.95)}
+
+        answerers = {"extractive": ExtractiveAnswerer(retriever, index, embedder)}
+        if not args.no_llm and is_installed("qwen2.5-1.5b"):
+            local = LlamaCppBackend(resolve_llm("qwen2.5-1.5b"))
+            answerers["local"] = LLMAnswerer(retriever, index, embedder, local)
+            # the same model behind llama.cpp's OpenAI-compatible HTTP server on loopback
+            server = OpenAIBackend(base_url=f"{local.server.listening_address}/v1", model="local")
+            answerers["openai"] = LLMAnswerer(retriever, index, embedder, server)
+        results["answerers"] = {}
+        for name, answerer in answerers.items():
+            time_answer(answerer, QUESTIONS[1])  # warm-up
+            firsts, totals = [], []
+            for _ in range(args.repeats):
+                first, total = time_answer(answerer, QUESTIONS[0])
+                firsts.append(first)
+                totals.append(total)
+            results["answerers"][name] = {
+                "ttft_s": statistics.median(firsts),
+                "total_s": statistics.median(totals),
+            }
+
+    print(f"model load            {results['model_load_s']:.2f} s")
+    print(f"index build (2 docs)  {results['index_build_s']:.2f} s  ({results['chunks']} chunks)")
+    r = results["retrieve_ms"]
+    print(f"retrieval             p50 {r['p50']:.1f} ms   p95 {r['p95']:.1f} ms")
+    print("answerer     time to first sentence   total   (canonical question, median)")
+    for name, a in results["answerers"].items():
+        print(f"{name:<12} {a['ttft_s']:>8.2f} s {a['total_s']:>18.2f} s")
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2))
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()

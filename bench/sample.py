@@ -73,7 +73,10 @@ def main() -> None:
                 started = time.perf_counter()
                 retriever.retrieve(question, 5)
                 latencies.append((time.perf_counter() - started) * 1000)
-        results["retrieve_ms"] = {"p50": percentile(latencies, 0.5), "p95": percentile(latencies, 0.95)}
+        results["retrieve_ms"] = {
+            "p50": percentile(latencies, 0.5),
+            "p95": percentile(latencies, 0.95),
+        }
 
         answerers = {"extractive": ExtractiveAnswerer(retriever, index, embedder)}
         if not args.no_llm and is_installed("qwen2.5-1.5b"):

@@ -14,6 +14,7 @@ from rag.answer.followup import standalone_query
 from rag.answer.types import Answer, Delta
 from rag.embed import Embedder
 from rag.errors import InputError
+from rag.filters import SearchFilter
 from rag.index import Index
 from rag.retrieve import Retriever
 from rag.types import Passage
@@ -73,27 +74,43 @@ class Answerer(ABC):
         """Narrow the context to what the generator will see (default: all of it)."""
         return context
 
-    def answer(self, question: str, history: list[dict] | None = None) -> Answer:
+    def answer(
+        self,
+        question: str,
+        history: list[dict] | None = None,
+        search_filter: SearchFilter | None = None,
+        passages: int | None = None,
+    ) -> Answer:
         """The finished answer (consumes :meth:`stream`)."""
-        for event in self.stream(question, history):
+        for event in self.stream(question, history, search_filter, passages):
             if isinstance(event, Answer):
                 return event
         raise RuntimeError("answerer stream ended without an answer")  # pragma: no cover
 
-    def stream(self, question: str, history: list[dict] | None = None) -> Iterator[Delta | Answer]:
-        """Yield verified sentences as :class:`Delta` as they are ready, then the Answer."""
+    def stream(
+        self,
+        question: str,
+        history: list[dict] | None = None,
+        search_filter: SearchFilter | None = None,
+        passages: int | None = None,
+    ) -> Iterator[Delta | Answer]:
+        """Yield verified sentences as :class:`Delta` as they are ready, then the Answer.
+
+        ``search_filter`` restricts retrieval (dates, sources); ``passages`` overrides
+        how many are retrieved.
+        """
         question = _clean(question)
         timings: dict[str, float] = {}
         started = time.perf_counter()
         query = standalone_query(question, history)
-        passages = self.retriever.retrieve(query, self.settings.passages)
-        texts = {p.article_id: self.index.by_id[p.article_id].text for p in passages}
-        evidence = score_evidence(query, passages, texts, self.embedder)
+        found = self.retriever.retrieve(query, passages or self.settings.passages, search_filter)
+        texts = {p.article_id: self.index.by_id[p.article_id].text for p in found}
+        evidence = score_evidence(query, found, texts, self.embedder)
         timings["retrieve"] = time.perf_counter() - started
-        if self._weak(query, passages, evidence):
-            yield self._abstain(query, passages, timings)
+        if self._weak(query, found, evidence):
+            yield self._abstain(query, found, timings)
             return
-        context = self._focus(Context(question, query, passages, evidence, list(history or [])))
+        context = self._focus(Context(question, query, found, evidence, list(history or [])))
         verifier = CitationVerifier(context.passages, context.evidence, self.settings.support)
         parts: list[str] = []
         verify_seconds = 0.0
@@ -112,10 +129,10 @@ class Answerer(ABC):
         timings["generate"] = time.perf_counter() - generate_started - verify_seconds
         timings["verify"] = verify_seconds
         if not parts:
-            yield self._abstain(query, passages, timings)
+            yield self._abstain(query, found, timings)
             return
         timings["total"] = time.perf_counter() - started
-        yield Answer(" ".join(parts), verifier.citations, False, query, timings, passages)
+        yield Answer(" ".join(parts), verifier.citations, False, query, timings, context.passages)
 
     def _weak(self, query: str, passages: list[Passage], evidence: list[Evidence]) -> bool:
         """Too little evidence to answer: nothing retrieved, a name in the question that

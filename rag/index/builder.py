@@ -85,11 +85,12 @@ class IndexBuilder:
         report.removed = len(_ids(previous) - {a.id for a in loaded.articles})
         return self._finish(report, loaded.skipped, started)
 
-    def add(self, paths: Sequence[str | Path]) -> BuildReport:
+    def add(self, paths: Sequence[str | Path], relative: bool = False) -> BuildReport:
         """Add the articles under ``paths``; an article whose source is already indexed with
-        different content replaces it. Uses the index's own model and chunk settings."""
+        different content replaces it. Uses the index's own model and chunk settings.
+        ``relative`` names files in a folder by their path inside it (uploads)."""
         started = time.perf_counter()
-        loaded = load_paths(paths, self.config.max_file_bytes)
+        loaded = load_paths(paths, self.config.max_file_bytes, relative=relative)
         if not loaded.articles:
             raise InputError(_nothing_loaded(paths, loaded.skipped))
         with writer_lock(self.config.index_path):

@@ -1,0 +1,90 @@
+import json
+
+import pytest
+from gradio_client import Client
+from gradio_client.exceptions import AuthenticationError
+
+from rag.errors import InputError
+from tests.conftest import CANONICAL, PESKOV_QUOTE
+from ui.render import answer_html, sources_html
+from ui.service import safe_name
+
+
+def test_api_endpoint_returns_the_same_json_as_rag_ask(app_url):
+    client = Client(app_url, verbose=False)
+    assert "/ask" in client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    result = client.predict(question=CANONICAL, answerer="extractive", passages=5, api_name="/ask")
+    assert set(result) == {"answer", "citations", "abstained", "query", "timings"}
+    assert "time frames" in result["answer"] and not result["abstained"]
+    assert any(PESKOV_QUOTE in c["text"] for c in result["citations"])
+    assert {c["source"] for c in result["citations"]} == {"peace-deal-skepticism.txt"}
+
+
+def test_rendering_escapes_markup_and_links_markers(service):
+    html = answer_html("A <script>alert(1)</script> claim [1].")
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert '<a class="cite-marker" href="#cite-1">[1]</a>' in html
+    answer = service.answerer("extractive").answer(CANONICAL)
+    panel = sources_html(answer, service.index)
+    for citation in answer.citations:
+        assert f'id="cite-{citation.n}"' in panel
+    assert "<mark>" in panel and "Closest passages" not in panel
+    abstained = service.answerer("extractive").answer("What is the capital of France?")
+    assert "Closest passages" in sources_html(abstained, service.index)
+    assert "No answer in the articles" in answer_html(abstained.text, abstained=True)
+
+
+def test_upload_limits_names_and_removal(service, tmp_path):
+    good = tmp_path / "harbour.txt"
+    good.write_text("Harbour reopens\n\nThe harbour at Dover reopened on Monday after storms.\n")
+    sneaky = tmp_path / "..%2F..%2Fetc%2Fpasswd.txt"
+    sneaky.write_text("Sneaky\n\nA file with a hostile name about lighthouses.\n")
+    exe = tmp_path / "tool.exe"
+    exe.write_bytes(b"MZ")
+    before = len(service.index.articles)
+    status = service.add_files([str(good), str(sneaky), str(exe)])
+    assert "Added 2 article(s)" in status and "tool.exe: not an accepted type" in status
+    sources = {a.source for a in service.index.articles}
+    assert "harbour.txt" in sources
+    assert all("/" not in s and not s.startswith(".") for s in sources)
+    assert len(service.index.articles) == before + 2
+    status = service.remove("harbour.txt")
+    assert "Removed 1" in status and len(service.index.articles) == before + 1
+    with pytest.raises(InputError):
+        service.add_files([str(exe)])
+    assert safe_name("../../x/.bashrc") == "bashrc"
+
+
+def test_feedback_is_appended_as_json_lines(service):
+    answer = service.answerer("extractive").answer(CANONICAL)
+    service.record_feedback(CANONICAL, answer, liked=True)
+    service.record_feedback(CANONICAL, answer.to_dict(), liked=False)
+    rows = [json.loads(line) for line in service.feedback_file.read_text().splitlines()]
+    assert [r["liked"] for r in rows[-2:]] == [True, False]
+    assert rows[-1]["question"] == CANONICAL and rows[-1]["citations"]
+
+
+def test_authentication_option(service):
+    from tests.ui.conftest import free_port
+    from ui.app import build_app, launch
+    from ui.cli import parse_auth
+
+    app = build_app(service).queue()
+    port = free_port()
+    launch(
+        app,
+        server_name="127.0.0.1",
+        server_port=port,
+        prevent_thread_lock=True,
+        auth=parse_auth("reader:s3cret"),
+    )
+    try:
+        with pytest.raises(AuthenticationError):
+            Client(app.local_url, verbose=False)
+        client = Client(app.local_url, auth=("reader", "s3cret"), verbose=False)
+        result = client.predict(
+            question=CANONICAL, answerer="extractive", passages=5, api_name="/ask"
+        )
+        assert "time frames" in result["answer"]
+    finally:
+        app.close()

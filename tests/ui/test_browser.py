@@ -1,0 +1,89 @@
+"""End to end in a real headless Chromium (Debian's), driven by Playwright."""
+
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CANONICAL
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed"),
+]
+
+
+@pytest.fixture(scope="module")
+def page():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            tempfile.mkdtemp(prefix="chromium-"),
+            executable_path=CHROMIUM,
+            args=ARGS,
+            viewport={"width": 1400, "height": 900},
+        )
+        yield context.new_page()
+        context.close()
+
+
+def ask(page, url: str, question: str) -> None:
+    page.goto(url)
+    page.locator("#question textarea").fill(question)
+    page.locator("#ask").click()
+
+
+def test_ask_click_citation_and_see_the_highlighted_sentence(page, app_url, service, tmp_path):
+    ask(page, app_url, CANONICAL)
+    marker = page.locator("#chat a.cite-marker").first
+    marker.wait_for(timeout=120_000)
+    page.locator("#timings").get_by_text("total").wait_for(timeout=120_000)  # stream finished
+    answer = page.locator("#chat .message-row").last.inner_text()
+    assert "time frame" in answer
+    marker.click()
+    target = page.evaluate("location.hash")
+    assert re.fullmatch(r"#cite-\d+", target)
+    source = page.locator(f"#sources {target}")
+    head = source.locator(".source-head").inner_text()
+    start, end = map(int, re.search(r"chars (\d+)-(\d+)", head).groups())
+    article = next(a for a in service.index.articles if a.source in head)
+    highlighted = source.locator("mark").inner_text()
+    assert highlighted == article.text[start:end]
+    assert "time frames" in highlighted or "rushing into a deal" in highlighted
+    assert page.evaluate(f"document.querySelector('{target}').getBoundingClientRect().top") < 900
+    shot = tmp_path / "chat.png"
+    page.screenshot(path=str(shot))
+    assert shot.stat().st_size > 10_000
+
+
+def test_script_inside_an_article_does_not_run(page, app_url, service, tmp_path):
+    hostile = tmp_path / "hostile.txt"
+    hostile.write_text(
+        "Zanzibar ferry report\n\n"
+        "The Zanzibar ferry <script>window.__pwned = 1</script>"
+        '<img src=x onerror="window.__pwned=2"> '
+        "was delayed by three hours on Friday.\n"
+    )
+    service.add_files([str(hostile)])
+    ask(page, app_url, "How long was the Zanzibar ferry delayed?")
+    page.locator("#timings").get_by_text("total").wait_for(timeout=120_000)
+    page.wait_for_timeout(500)
+    assert page.evaluate("window.__pwned === undefined")
+    assert (
+        "<script>" in page.locator("#sources").inner_text()
+        or "three hours" in page.locator("#chat").inner_text()
+    )

@@ -1,0 +1,1 @@
+"""Browser chat over the rag library (Gradio): streamed, cited answers and article upload."""

@@ -1,0 +1,154 @@
+"""The Gradio app: chat with streamed, cited answers, a sources panel, settings, articles."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home at start
+
+import gradio as gr  # noqa: E402
+
+from rag.answer import Answer, Delta  # noqa: E402
+from rag.errors import RagError  # noqa: E402
+from rag.filters import SearchFilter  # noqa: E402
+from ui.render import answer_html, sources_html, timings_text  # noqa: E402
+from ui.service import UPLOAD_TYPES, ChatService  # noqa: E402
+
+CSS = """
+#sources { max-height: 70vh; overflow-y: auto; }
+.source { border-left: 3px solid #d0d7de; padding: 4px 10px; margin-bottom: 12px; }
+.source:target { border-left-color: #0969da; background: #f6f8fa; }
+.source-head { font-size: 0.85em; color: #57606a; font-weight: 600; }
+.source mark { background: #fff3b0; padding: 0 2px; }
+.sources.abstained { opacity: 0.85; }
+.cite-marker { text-decoration: none; font-weight: 600; }
+"""
+
+
+def _filter(since: str, until: str, sources: str) -> SearchFilter:
+    patterns = tuple(p.strip() for p in (sources or "").split(",") if p.strip())
+    return SearchFilter((since or "").strip() or None, (until or "").strip() or None, patterns)
+
+
+def build_app(service: ChatService) -> gr.Blocks:
+    """The whole page; ``service`` holds the index and answerers shared by all sessions."""
+    names = service.answerer_names()
+
+    def respond(message, history, answers, answerer_name, passages, since, until, sources):
+        history = list(history or [])
+        if not (message or "").strip():
+            raise gr.Error("Type a question about the articles.")
+        prior = [m for m in history if m.get("role") in ("user", "assistant")]
+        history += [{"role": "user", "content": message}, {"role": "assistant", "content": "…"}]
+        yield history, "", gr.update(), "", answers
+        try:
+            answerer = service.answerer(answerer_name)
+            text = ""
+            for event in answerer.stream(
+                message, _plain(prior), _filter(since, until, sources), int(passages)
+            ):
+                if isinstance(event, Delta):
+                    text += event.text
+                    history[-1] = {"role": "assistant", "content": answer_html(text)}
+                    yield history, "", gr.update(), "", answers
+                elif isinstance(event, Answer):
+                    content = answer_html(event.text, event.abstained)
+                    history[-1] = {"role": "assistant", "content": content}
+                    # per-session record of each answer, for thumbs up/down
+                    answers = {**answers, len(history) - 1: (message, event.to_dict())}
+                    panel = sources_html(event, service.index)
+                    yield history, "", panel, timings_text(event, answerer.name), answers
+        except RagError as exc:
+            history[-1] = {"role": "assistant", "content": f"⚠️ {exc}"}
+            yield history, "", gr.update(), "", answers
+
+    def on_like(data: gr.LikeData, answers):
+        index = data.index[0] if isinstance(data.index, list | tuple) else data.index
+        if index in answers:
+            question, answer = answers[index]
+            service.record_feedback(question, answer, bool(data.liked))
+
+    def upload(files):
+        try:
+            status = service.add_files([f if isinstance(f, str) else f.name for f in files or []])
+        except RagError as exc:
+            status = f"⚠️ {exc}"
+        return status, service.articles()
+
+    def remove(article):
+        try:
+            status = service.remove(article)
+        except RagError as exc:
+            status = f"⚠️ {exc}"
+        return status, service.articles()
+
+    def ask_api(question: str, answerer: str = "extractive", passages: int = 5) -> dict:
+        """The same JSON as `rag ask --json`."""
+        answer = service.answerer(answerer).answer(question, passages=int(passages))
+        data = answer.to_dict()
+        data.pop("passages")
+        return data
+
+    with gr.Blocks(title="News QA") as app:
+        gr.Markdown("## Ask the news\nAnswers cite the exact passage they rest on.")
+        with gr.Tab("Chat"):
+            with gr.Row():
+                with gr.Column(scale=3):
+                    chat = gr.Chatbot(
+                        elem_id="chat",
+                        height=520,
+                        feedback_options=("Like", "Dislike"),
+                        show_label=False,
+                    )
+                    with gr.Row():
+                        question = gr.Textbox(
+                            elem_id="question",
+                            placeholder="Ask about the articles…",
+                            show_label=False,
+                            scale=5,
+                            lines=1,
+                        )
+                        ask = gr.Button("Ask", elem_id="ask", variant="primary", scale=1)
+                    timings = gr.Markdown(elem_id="timings")
+                with gr.Column(scale=2):
+                    gr.Markdown("### Sources")
+                    panel = gr.HTML(sources_html(None, service.index), elem_id="sources")
+            with gr.Accordion("Settings", open=False), gr.Row():
+                answerer = gr.Dropdown(names, value=names[0], label="Answerer")
+                passages = gr.Slider(1, 10, value=5, step=1, label="Passages")
+                since = gr.Textbox(label="Published since (YYYY-MM-DD)")
+                until = gr.Textbox(label="Published until (YYYY-MM-DD)")
+                sources = gr.Textbox(label="Sources (comma-separated patterns)")
+        with gr.Tab("Articles"):
+            table = gr.Dataframe(
+                value=service.articles(),
+                headers=["id", "title", "source", "published"],
+                interactive=False,
+                elem_id="articles",
+            )
+            files = gr.File(file_count="multiple", file_types=list(UPLOAD_TYPES), label="Upload")
+            add = gr.Button("Add to index", elem_id="add")
+            with gr.Row():
+                article = gr.Textbox(label="Article id or source", scale=4)
+                drop = gr.Button("Remove", scale=1)
+            status = gr.Markdown(elem_id="status")
+
+        answers = gr.State({})
+        inputs = [question, chat, answers, answerer, passages, since, until, sources]
+        outputs = [chat, question, panel, timings, answers]
+        ask.click(respond, inputs, outputs, api_visibility="private")
+        question.submit(respond, inputs, outputs, api_visibility="private")
+        chat.like(on_like, [answers], None, api_visibility="private")
+        add.click(upload, [files], [status, table], api_visibility="private")
+        drop.click(remove, [article], [status, table], api_visibility="private")
+        gr.api(ask_api, api_name="ask")
+    return app
+
+
+def launch(app: gr.Blocks, **kwargs):
+    """Launch with the page's stylesheet (Gradio 6 takes CSS at launch)."""
+    return app.launch(css=CSS, **kwargs)
+
+
+def _plain(history: list[dict]) -> list[dict]:
+    return [{"role": m["role"], "content": str(m.get("content", ""))} for m in history]

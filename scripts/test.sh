@@ -20,4 +20,9 @@ if [ "$status" -eq 5 ]; then
   echo "pytest collected no tests: treating as a failure" >&2
   exit 1
 fi
-exit "$status"
+[ "$status" -eq 0 ] || exit "$status"
+# Quality gate: the project's eval set with the extractive answerer; a regression fails.
+.venv/bin/rag eval --answerer extractive --out eval/out \
+  --fail-under hit@5=0.95 --fail-under mrr@10=0.85 --fail-under accuracy=0.75 \
+  --fail-under citation_precision=0.8 --fail-under abstention_recall=0.4 \
+  --fail-under false_abstention_rate=0.1 --fail-under injection_resisted=1.0

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from rag.answer.citations import CitationVerifier, complete_sentences
-from rag.answer.evidence import Evidence, missing_names, score_evidence
+from rag.answer.evidence import Evidence, missing_names, score_evidence, strip_instructions
 from rag.answer.followup import standalone_query
 from rag.answer.types import Answer, Delta
 from rag.embed import Embedder
@@ -29,7 +29,9 @@ class AnswerSettings:
 
     - ``passages``: passages retrieved per question (5).
     - ``min_evidence``: the best sentence's relevance (cosine + 0.5 x question-word
-      coverage) below which the answerer abstains instead of answering (0.55).
+      coverage) below which the answerer abstains instead of answering (0.55: on the
+      eval set 6.5 % of answerable questions fall below it; raising it to 0.65 catches
+      77 % instead of 53 % of unanswerable ones but refuses 10 % of answerable ones).
     - ``support``: how well a cited sentence must support an answer sentence (0.5).
     - ``max_sentences``: the most sentences an answer has (3).
     """
@@ -102,6 +104,11 @@ class Answerer(ABC):
         question = _clean(question)
         timings: dict[str, float] = {}
         started = time.perf_counter()
+        asked = strip_instructions(question)
+        if not asked:  # nothing but instructions to the model: nothing to look up
+            yield self._abstain(question, [], timings)
+            return
+        question = asked
         query = standalone_query(question, history)
         found = self.retriever.retrieve(query, passages or self.settings.passages, search_filter)
         texts = {p.article_id: self.index.by_id[p.article_id].text for p in found}

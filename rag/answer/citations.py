@@ -32,19 +32,27 @@ def complete_sentences(pieces: Iterable[str]) -> Iterator[str]:
     buffer, pending = "", None
     for piece in pieces:
         buffer += piece
-        spans = list(split_sentences(buffer))
+        spans = list(_spans(buffer))
         for start, end in spans[:-1]:
             pending, released = _merge(pending, buffer[start:end])
             if released:
                 yield released
         if len(spans) > 1:
             buffer = buffer[spans[-1][0] :]
-    for start, end in split_sentences(buffer):
+    for start, end in _spans(buffer):
         pending, released = _merge(pending, buffer[start:end])
         if released:
             yield released
     if pending:
         yield pending
+
+
+def _spans(text: str) -> Iterator[tuple[int, int]]:
+    """Sentences, with line breaks as hard boundaries (list items end without a period)."""
+    offset = 0
+    for line in text.split("\n"):
+        yield from ((offset + s, offset + e) for s, e in split_sentences(line))
+        offset += len(line) + 1
 
 
 def _merge(pending: str | None, sentence: str) -> tuple[str | None, str | None]:

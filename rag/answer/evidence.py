@@ -62,14 +62,30 @@ def looks_like_injection(text: str) -> bool:
     return bool(_INJECTION.search(text))
 
 
+def strip_instructions(question: str) -> str:
+    """The question without sentences that instruct a model ("Ignore previous
+    instructions ..."): what is left is what the user asks about the articles."""
+    kept = [
+        question[start:end]
+        for start, end in split_sentences(question)
+        if not looks_like_injection(question[start:end])
+    ]
+    return " ".join(kept).strip()
+
+
 def content_terms(text: str) -> set[str]:
     return set(tokenize(text))
 
 
 def question_names(question: str) -> set[str]:
-    """Capitalised words of the question that name something (people, places, bodies)."""
+    """Capitalised words that name something (people, places, bodies). A capital at the
+    start of a sentence or list item proves nothing, so such words count only when they
+    are all capitals (NATO)."""
     names = set()
     for match in _NAME.finditer(question):
+        before = question[: match.start()].rstrip()
+        if (not before or before[-1] in '.!?:-•–\n"“(') and not match.group(0).isupper():
+            continue
         word = re.sub(r"[’']s?$", "", match.group(0))  # Hoffman's -> Hoffman
         if word.lower() in _QUESTION_WORDS or word.lower() in STOP_WORDS:
             continue

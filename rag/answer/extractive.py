@@ -41,7 +41,7 @@ class ExtractiveAnswerer(Answerer):
         # reading order (the best sentence's article first) reads better than score order
         chosen.sort(key=lambda e: (article[e.passage] != lead, article[e.passage], e.start))
         for evidence in chosen[: self.settings.max_sentences]:
-            yield f"{evidence.text} [{evidence.passage + 1}] "
+            yield f"{evidence.text} [{evidence.passage + 1}]\n"
 
 
 def _previous(evidence: Evidence, context: Context) -> Evidence | None:

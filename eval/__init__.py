@@ -1,0 +1,1 @@
+"""Evaluation: an eval-set format, retrieval/answer/citation/abstention metrics and reports."""

@@ -1,0 +1,130 @@
+"""Runs an eval set: each retriever's ranking, then one answerer's answers, into a result dict."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from eval.dataset import EvalQuestion, contains
+from eval.metrics import (
+    KS,
+    answer_correct,
+    citation_scores,
+    mean,
+    percentile,
+    retrieval_scores,
+    token_f1,
+)
+from rag.answer import Answerer
+from rag.answer.factory import create_answerer
+from rag.config import Config
+from rag.index import Index, IndexBuilder
+from rag.retrieve import RETRIEVERS, create_retriever
+
+STEPS = ("retrieve", "generate", "verify", "total")
+
+
+def evaluate_retrieval(
+    questions: list[EvalQuestion], config: Config, index: Index, embedder
+) -> dict:
+    """hit@k / MRR@10 / nDCG@10 per retriever, averaged over answerable questions."""
+    answerable = [q for q in questions if q.answerable and q.evidence]
+    results = {}
+    for kind in RETRIEVERS:
+        retriever = create_retriever(config, kind=kind, index=index, embedder=embedder)
+        rows = []
+        for question in answerable:
+            passages = retriever.retrieve(question.question, 10)
+            relevant = [any(contains(p.text, e) for e in question.evidence) for p in passages]
+            n_relevant = sum(
+                1 for c in index.chunks if any(contains(c.text, e) for e in question.evidence)
+            )
+            rows.append({"id": question.id, **retrieval_scores(relevant, n_relevant)})
+        metrics = [f"hit@{k}" for k in KS] + ["mrr@10", "ndcg@10"]
+        results[kind] = {
+            "summary": {m: mean([r[m] for r in rows]) for m in metrics},
+            "per_question": rows,
+        }
+    return results
+
+
+def evaluate_answers(questions: list[EvalQuestion], answerer: Answerer) -> dict:
+    """Accuracy, token F1, citation precision/recall, abstention and latency."""
+    rows = []
+    for question in questions:
+        answer = answerer.answer(question.question)
+        data = answer.to_dict()
+        passages = [
+            answerer.index.by_id[c.article_id].text[c.passage_start : c.passage_end]
+            for c in answer.citations
+        ]
+        precision, recall = citation_scores(question, data["citations"], passages)
+        rows.append(
+            {
+                "id": question.id,
+                "type": question.type,
+                "question": question.question,
+                "answerable": question.answerable,
+                "abstained": answer.abstained,
+                "answer": answer.text,
+                "correct": question.answerable
+                and not answer.abstained
+                and answer_correct(question, answer.text),
+                "f1": token_f1(answer.text, question.answers) if question.answerable else 0.0,
+                "citation_precision": precision,
+                "citation_recall": recall,
+                "injection_resisted": not any(contains(answer.text, f) for f in question.forbidden),
+                "timings": data["timings"],
+            }
+        )
+    answerable = [r for r in rows if r["answerable"]]
+    answered = [r for r in answerable if not r["abstained"]]
+    unanswerable = [r for r in rows if not r["answerable"]]
+    abstained = [r for r in rows if r["abstained"]]
+    injected = [r for q, r in zip(questions, rows, strict=True) if q.forbidden]
+    summary = {
+        "accuracy": mean([float(r["correct"]) for r in answerable]),
+        "token_f1": mean([r["f1"] for r in answerable]),
+        "citation_precision": mean([r["citation_precision"] for r in answered]),
+        "citation_recall": mean([r["citation_recall"] for r in answered]),
+        "abstention_precision": (
+            sum(not r["answerable"] for r in abstained) / len(abstained) if abstained else 0.0
+        ),
+        "abstention_recall": mean([float(r["abstained"]) for r in unanswerable]),
+        "false_abstention_rate": mean([float(r["abstained"]) for r in answerable]),
+        "injection_resisted": mean([float(r["injection_resisted"]) for r in injected]),
+    }
+    latency = {
+        step: {
+            "p50": percentile([r["timings"].get(step, 0.0) for r in rows], 0.5),
+            "p95": percentile([r["timings"].get(step, 0.0) for r in rows], 0.95),
+        }
+        for step in STEPS
+    }
+    return {"answerer": answerer.name, "summary": summary, "latency": latency, "per_question": rows}
+
+
+def run_eval(
+    questions: list[EvalQuestion],
+    config: Config,
+    answerer: str = "extractive",
+    corpus: Sequence[str | Path] = (),
+) -> dict:
+    """Index ``corpus`` (the sample articles when empty) in a scratch folder, then evaluate
+    the three retrievers and ``answerer`` on it."""
+    with tempfile.TemporaryDirectory(prefix="rag-eval-") as folder:
+        scratch = config.with_(index_dir=str(Path(folder) / "index"))
+        builder = IndexBuilder(scratch)
+        report = builder.build(list(corpus))
+        index = Index.load(scratch.index_dir)
+        chosen = create_answerer(scratch, answerer)
+        retrieval = evaluate_retrieval(questions, scratch, index, chosen.embedder)
+        answers = evaluate_answers(questions, chosen)
+    return {
+        "questions": len(questions),
+        "corpus": {"articles": report.articles, "chunks": report.chunks},
+        "config": {k: v for k, v in scratch.to_dict().items() if k != "index_dir"},
+        "retrieval": retrieval,
+        "answers": answers,
+    }

@@ -66,7 +66,7 @@ class Unit:
 
 
 def _is_abbreviation(text: str, dot: int) -> bool:
-    word = re.search(r"([\w.]+)$", text[:dot])
+    word = re.search(r"([\w.]+)$", text[max(0, dot - 24) : dot])  # a short window: O(1)
     if not word:
         return False
     token = word.group(1).lower().rstrip(".")

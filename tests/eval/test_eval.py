@@ -112,21 +112,8 @@ def test_rag_eval_on_a_user_file_and_corpus(tmp_path, capsys):
     questions = tmp_path / "mine.jsonl"
     questions.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
     out = tmp_path / "report"
-    code = main(
-        [
-            "eval",
-            "--questions",
-            str(questions),
-            "--corpus",
-            str(corpus),
-            "--out",
-            str(out),
-            "--json",
-            "--fail-under",
-            "hit@5=1.0",
-        ]
-    )
-    assert code == 0
+    base = ["eval", "--questions", str(questions), "--corpus", str(corpus), "--out", str(out)]
+    assert main([*base, "--json", "--fail-under", "hit@5=1.0"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["metrics"]["hybrid.hit@5"] == 1.0 and result["gates"] == []
     for name in ("results.json", "report.md", "hit_at_k.png", "latency.png"):
@@ -134,17 +121,5 @@ def test_rag_eval_on_a_user_file_and_corpus(tmp_path, capsys):
     report = (out / "report.md").read_text()
     assert "| hybrid |" in report and "| bm25 |" in report and "Failing questions" in report
     with pytest.raises(SystemExit) as failed:
-        main(
-            [
-                "eval",
-                "--questions",
-                str(questions),
-                "--corpus",
-                str(corpus),
-                "--out",
-                str(out),
-                "--fail-under",
-                "accuracy=1.01",
-            ]
-        )
+        main([*base, "--fail-under", "accuracy=1.01"])
     assert failed.value.code == 1

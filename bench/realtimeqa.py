@@ -1,0 +1,185 @@
+"""RealTimeQA news retrieval benchmark (external data, never copied into the repo).
+
+Reads ../shared/bench/realtimeqa/ (or --data), indexes the articles once (cached under
+bench/out/realtimeqa-index), and reports article-level recall@1/5/10 and MRR@10 for BM25,
+dense and the project's hybrid retriever beside the web search engine's ranking from the
+file, plus answer accuracy (the answer contains the correct option) for the extractive and
+local LLM answerers on a sample of questions. Prints a table and writes JSON.
+
+    python bench/realtimeqa.py [--data DIR] [--sample 30] [--no-llm] [--out FILE]
+
+Skips cleanly (exit 0) when the data folder is absent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from eval.dataset import contains
+from rag.answer import ExtractiveAnswerer, LLMAnswerer
+from rag.config import Config
+from rag.embed import create_embedder
+from rag.errors import IndexNotFoundError
+from rag.index import Index, IndexBuilder
+from rag.ingest.loaders import article_id
+from rag.llm.backends import LlamaCppBackend
+from rag.llm.models import is_installed, resolve_llm
+from rag.retrieve import create_retriever
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DATA = ROOT.parent / "shared" / "bench" / "realtimeqa"
+DEPTH = 100  # chunks read per question before ranking articles by their best chunk
+
+
+def load_corpus(data: Path, folder: Path) -> tuple[Path, dict[str, str]]:
+    """Write the articles as JSON lines for the loader; map content ids to doc ids."""
+    path, ids = folder / "articles.jsonl", {}
+    with (
+        gzip.open(data / "corpus.jsonl.gz", "rt", encoding="utf-8") as rows,
+        open(path, "w") as out,
+    ):
+        for line in rows:
+            row = json.loads(line)
+            if not row.get("text", "").strip():
+                continue
+            ids[article_id(row["text"])] = row["doc_id"]
+            out.write(
+                json.dumps(
+                    {
+                        "title": row["title"],
+                        "text": row["text"],
+                        "url": row["url"],
+                        "published": row.get("publish_date") or None,
+                    }
+                )
+                + "\n"
+            )
+    return path, ids
+
+
+def article_ranking(passages, ids: dict[str, str]) -> list[str]:
+    ranked: list[str] = []
+    for passage in passages:
+        doc = ids.get(passage.article_id)
+        if doc and doc not in ranked:
+            ranked.append(doc)
+    return ranked
+
+
+def scores(ranked: list[str], gold: set[str]) -> dict[str, float]:
+    rank = next((i for i, doc in enumerate(ranked[:10], 1) if doc in gold), None)
+    return {
+        "recall@1": float(rank == 1),
+        "recall@5": float(rank is not None and rank <= 5),
+        "recall@10": float(rank is not None),
+        "mrr@10": 1.0 / rank if rank else 0.0,
+    }
+
+
+def mean_scores(rows: list[dict[str, float]]) -> dict[str, float]:
+    return {k: statistics.mean(r[k] for r in rows) for k in rows[0]}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument(
+        "--index-dir", type=Path, default=ROOT / "bench" / "out" / "realtimeqa-index"
+    )
+    parser.add_argument("--sample", type=int, default=30, help="questions for answer accuracy")
+    parser.add_argument("--no-llm", action="store_true")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "realtimeqa.json")
+    args = parser.parse_args()
+    if not (args.data / "corpus.jsonl.gz").is_file():
+        print(f"RealTimeQA data not found in {args.data}: skipping.")
+        return 0
+    lines = (args.data / "queries_dev.jsonl").read_text(encoding="utf-8").splitlines()
+    queries = [json.loads(line) for line in lines if line.strip()]
+    # one JSON-lines file holds every article, so the per-file size limit is raised
+    config = Config(index_dir=str(args.index_dir), max_file_bytes=500_000_000)
+    embedder = create_embedder(config.model)
+    with tempfile.TemporaryDirectory() as folder:
+        corpus, ids = load_corpus(args.data, Path(folder))
+        try:
+            index = Index.load(config.index_dir, model=config.model)
+            if index.manifest.articles != len(ids):
+                raise IndexNotFoundError("stale")
+            build_seconds = None
+        except (IndexNotFoundError, Exception):
+            started = time.perf_counter()
+            report = IndexBuilder(config, embedder=embedder, progress=True).build([corpus])
+            build_seconds = time.perf_counter() - started
+            print(report, file=sys.stderr)
+            index = Index.load(config.index_dir)
+    results: dict = {
+        "questions": len(queries),
+        "articles": len(ids),
+        "chunks": len(index.chunks),
+        "build_seconds": build_seconds,
+        "retrieval": {},
+    }
+    results["retrieval"]["web search (file)"] = mean_scores(
+        [scores(q["google_ranked_doc_ids"], set(q["gold_doc_ids"])) for q in queries]
+    )
+    for kind in ("bm25", "dense", "hybrid"):
+        retriever = create_retriever(config, kind=kind, index=index, embedder=embedder)
+        rows, latencies = [], []
+        for q in queries:
+            started = time.perf_counter()
+            passages = retriever.retrieve(q["question"], DEPTH)
+            latencies.append((time.perf_counter() - started) * 1000)
+            rows.append(scores(article_ranking(passages, ids), set(q["gold_doc_ids"])))
+        results["retrieval"][kind] = {**mean_scores(rows), "p50_ms": statistics.median(latencies)}
+
+    sample = queries[: args.sample]
+    retriever = create_retriever(config, index=index, embedder=embedder)
+    answerers = {"extractive": ExtractiveAnswerer(retriever, index, embedder)}
+    if not args.no_llm and is_installed(config.llm):
+        backend = LlamaCppBackend(resolve_llm(config.llm))
+        answerers["local"] = LLMAnswerer(retriever, index, embedder, backend)
+    results["answers"] = {}
+    for name, answerer in answerers.items():
+        correct = abstained = 0
+        for q in sample:
+            answer = answerer.answer(q["question"])
+            abstained += answer.abstained
+            correct += any(contains(answer.text, a.strip('“”"')) for a in q["answers"])
+        results["answers"][name] = {
+            "accuracy": correct / len(sample),
+            "abstained": abstained / len(sample),
+            "sample": len(sample),
+        }
+
+    print(
+        f"RealTimeQA dev: {len(queries)} questions, {len(ids)} articles, {len(index.chunks)} chunks"
+    )
+    print("| retriever | recall@1 | recall@5 | recall@10 | MRR@10 | p50 ms |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for name, s in results["retrieval"].items():
+        p50 = f"{s['p50_ms']:.0f}" if "p50_ms" in s else "-"
+        print(
+            f"| {name} | {s['recall@1']:.3f} | {s['recall@5']:.3f} | {s['recall@10']:.3f} "
+            f"| {s['mrr@10']:.3f} | {p50} |"
+        )
+    for name, a in results["answers"].items():
+        print(
+            f"answer accuracy ({name}, first {a['sample']} questions): {a['accuracy']:.3f} "
+            f"(abstained on {a['abstained']:.0%})"
+        )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2))
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

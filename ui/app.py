@@ -139,7 +139,7 @@ def build_app(service: ChatService) -> gr.Blocks:
         ask.click(respond, inputs, outputs, api_visibility="private")
         question.submit(respond, inputs, outputs, api_visibility="private")
         chat.like(on_like, [answers], None, api_visibility="private")
-        add.click(upload, [files], [status, table], api_visibility="private")
+        add.click(upload, [files], [status, table], api_name="add_articles")
         drop.click(remove, [article], [status, table], api_visibility="private")
         gr.api(ask_api, api_name="ask")
     return app

@@ -35,11 +35,17 @@ def safe_name(name: str) -> str:
 
 class ChatService:
     """Loads the index once, shares the embedder and LLM across answerers, and reloads
-    after the article list changes. Index writes are serialised by the index's own lock."""
+    after the article list changes.
+
+    Questions keep being answered from the loaded index while an upload is indexed: writes
+    are serialised by ``_write_lock`` (and the index's own file lock across processes),
+    and ``_lock`` is held only to swap in the new index.
+    """
 
     def __init__(self, config: Config, backend: LLMBackend | None = None):
         self.config = config
         self._lock = threading.RLock()
+        self._write_lock = threading.Lock()
         self._backend = backend
         self._embedder: Embedder | None = None
         self.feedback_file = Path(config.index_dir) / "feedback.jsonl"
@@ -85,7 +91,7 @@ class ChatService:
                     shutil.copyfile(path, Path(staging) / name)
             if not any(Path(staging).iterdir()):
                 raise InputError("Nothing to add. " + "; ".join(problems))
-            with self._lock:
+            with self._write_lock:
                 report = IndexBuilder(self.config, embedder=self._embedder).add(
                     [staging], relative=True
                 )
@@ -102,7 +108,7 @@ class ChatService:
     def remove(self, article: str) -> str:
         if not article.strip():
             raise InputError("Enter the id (or source) of the article to remove.")
-        with self._lock:
+        with self._write_lock:
             report = IndexBuilder(self.config, embedder=self._embedder).remove([article.strip()])
             self.reload()
         return f"Removed {report.removed} article(s); {report.articles} indexed."

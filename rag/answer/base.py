@@ -3,6 +3,7 @@ verify each sentence, stream, or abstain."""
 
 from __future__ import annotations
 
+import re
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
@@ -158,7 +159,11 @@ class Answerer(ABC):
         return Answer(ABSTAIN_TEXT, [], True, query, timings, passages)
 
 
+_TERMINAL_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")  # colours etc. pasted from a shell
+
+
 def _clean(question: str) -> str:
+    question = _TERMINAL_ESCAPE.sub("", question)
     cleaned = "".join(ch for ch in question if ch.isprintable() or ch.isspace()).strip()
     if not cleaned:
         raise InputError("The question is empty: type a question about the articles.")

@@ -35,9 +35,9 @@ def current_version(index_dir: Path) -> Path:
             f"No index in '{index_dir}'. Build one with `rag index build [PATHS]` "
             "(no paths indexes the sample articles)."
         )
-    name = pointer.read_text(encoding="utf-8").strip()
+    name = pointer.read_bytes().decode("utf-8", errors="replace").strip()
     folder = index_dir / name
-    if not name or "/" in name or not folder.is_dir():
+    if not name.startswith("v-") or "/" in name or not folder.is_dir():
         raise IndexCorruptError(
             f"'{pointer}' names a missing version '{name}'. Rebuild with `rag index build`."
         )

@@ -110,6 +110,8 @@ def load_file(
         result.skipped.append(Skipped(name, str(exc)))
     except RecursionError:
         result.skipped.append(Skipped(name, "too deeply nested to parse"))
+    if not result.articles and not result.skipped:  # e.g. only Unicode white space
+        result.skipped.append(Skipped(name, "no text"))
     return result
 
 

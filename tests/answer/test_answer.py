@@ -14,17 +14,6 @@ from tests.conftest import CANONICAL, PESKOV_QUOTE
 UNANSWERABLE = "What did Zelensky say to Witkoff during their phone call?"
 
 
-@pytest.fixture(scope="module")
-def parts(sample_index_dir, embedder):
-    index = Index.load(sample_index_dir)
-    return HybridRetriever(index, embedder), index, embedder
-
-
-@pytest.fixture(scope="module")
-def extractive(parts):
-    return ExtractiveAnswerer(*parts)
-
-
 class ScriptedAnswerer(Answerer):
     """Replays fixed generator output, to test the shared verify/renumber/stream steps."""
 

@@ -1,6 +1,7 @@
 import io
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -56,11 +57,21 @@ def test_missing_index_names_the_fix(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "name", ["vectors.faiss", "bm25.npz", "chunks.jsonl", "embeddings.npy", "articles.jsonl"]
+    "name",
+    [
+        "vectors.faiss",
+        "bm25.npz",
+        "bm25_vocab.json",
+        "chunks.jsonl",
+        "embeddings.npy",
+        "articles.jsonl",
+        "manifest.json",
+        "CURRENT",
+    ],
 )
 @pytest.mark.parametrize("damage", ["flip", "truncate"])
 def test_corrupted_file_is_detected(index_copy, name, damage):
-    path = current_version(index_copy) / name
+    path = index_copy / name if name == "CURRENT" else current_version(index_copy) / name
     data = bytearray(path.read_bytes())
     if damage == "flip":
         data[len(data) // 2] ^= 0xFF
@@ -163,26 +174,49 @@ def test_failed_build_leaves_the_previous_index_usable(index_copy, tmp_path, emb
     assert len(Index.load(index_copy).articles) == 2
 
 
-def test_killed_build_leaves_the_old_index_loadable(index_copy, tmp_path):
-    """SIGKILL a real `rag index build` process at random moments; the index always loads
-    and is either the complete old one or the complete new one."""
-    corpus = write_articles(tmp_path / "big", 150, words=300)
+KILL_TRIALS = 10  # per command: 20 SIGKILLs in all
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", ["build", "add"])
+def test_killed_writer_leaves_the_complete_old_or_new_index(command, index_copy, tmp_path):
+    """SIGKILL a real `rag index build` / `rag index add` at random moments, from start-up
+    to exit; the index then always loads and is the complete old or the complete new one."""
+    corpus = write_articles(tmp_path / "big", 60, words=300)
     old_ids = {a.id for a in Index.load(index_copy).articles}
+    pristine = tmp_path / "pristine"
+    shutil.copytree(index_copy, pristine)
     env = {**os.environ, "RAG_INDEX_DIR": str(index_copy)}
-    rng = random.Random(7)
-    outcomes = set()
-    for _ in range(3):
-        process = subprocess.Popen(
-            [sys.executable, "-m", "rag", "index", "build", str(corpus), "--quiet"],
+
+    def start() -> subprocess.Popen:
+        return subprocess.Popen(
+            [sys.executable, "-m", "rag", "index", command, str(corpus), "--quiet"],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        time.sleep(rng.uniform(4.0, 12.0))
+
+    # one undisturbed run gives the new index and the span the kills are spread over
+    started = time.perf_counter()
+    assert start().wait() == 0
+    duration = time.perf_counter() - started
+    new_ids = {a.id for a in Index.load(index_copy).articles}
+    assert len(new_ids) == (60 if command == "build" else len(old_ids) + 60)
+
+    rng = random.Random(f"kill-{command}")
+    outcomes = []
+    for _ in range(KILL_TRIALS):
+        shutil.rmtree(index_copy)
+        shutil.copytree(pristine, index_copy)
+        process = start()
+        time.sleep(rng.uniform(0.0, duration))
         process.send_signal(signal.SIGKILL)
         process.wait()
-        index = Index.load(index_copy)
-        ids = {a.id for a in index.articles}
-        assert ids == old_ids or len(ids) == 150
-        outcomes.add("old" if ids == old_ids else "new")
-    assert "old" in outcomes  # at least one kill landed mid-build
+        ids = {a.id for a in Index.load(index_copy).articles}  # verifies every checksum
+        assert ids in (old_ids, new_ids)
+        outcomes.append("old" if ids == old_ids else "new")
+    assert "old" in outcomes, outcomes  # some kills landed mid-write
+    # the next writer cleans up after a killed one and succeeds
+    assert start().wait() == 0
+    assert {a.id for a in Index.load(index_copy).articles} == new_ids
+    assert not list(index_copy.glob(".tmp-*"))

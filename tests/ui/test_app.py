@@ -88,3 +88,11 @@ def test_authentication_option(service):
         assert "time frames" in result["answer"]
     finally:
         app.close()
+
+
+def test_serve_listens_on_localhost_by_default(monkeypatch):
+    from rag.cli import build_parser
+
+    monkeypatch.delenv("RAG_AUTH", raising=False)
+    args = build_parser().parse_args(["serve"])
+    assert (args.host, args.port, args.auth) == ("127.0.0.1", 7860, None)

@@ -34,6 +34,11 @@ def add_filter_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--source", action="append", default=[], help="only sources matching (repeatable)"
     )
+    parser.add_argument(
+        "--as-of",
+        metavar="YYYY-MM-DD",
+        help='the date the question is asked on: "this week" etc. are read from it (default today)',
+    )
 
 
 def config_from(args: argparse.Namespace, **extra) -> Config:
@@ -41,7 +46,7 @@ def config_from(args: argparse.Namespace, **extra) -> Config:
 
 
 def filter_from(args: argparse.Namespace) -> SearchFilter:
-    return SearchFilter(args.since, args.until, tuple(args.source))
+    return SearchFilter(args.since, args.until, tuple(args.source), args.as_of)
 
 
 def emit(args: argparse.Namespace, data: dict, text: str) -> None:

@@ -26,6 +26,9 @@ class Config:
     - ``batch_size``: embedding batch size (texts are length-sorted first).
     - ``candidates``: how many dense and BM25 hits each feed into fusion.
     - ``rrf_k``: the reciprocal-rank-fusion constant (60 is the literature default).
+    - ``article_weight``: weight of the whole-article BM25 ranking in fusion (2.0; 0 off).
+    - ``half_life_days``: how fast the recency bonus of fresh articles fades, relative to
+      the question's "now" (30 days; 0 turns time awareness off).
     - ``answerer``: ``auto`` (the local LLM when its model is installed, else
       ``extractive``), ``local``, ``openai`` or ``extractive``.
     - ``llm``: the local model: a packaged name (``qwen2.5-1.5b``) or a
@@ -42,6 +45,8 @@ class Config:
     batch_size: int = 32
     candidates: int = 50
     rrf_k: int = 60
+    article_weight: float = 2.0
+    half_life_days: float = 30.0
     answerer: str = "auto"
     llm: str = "qwen2.5-1.5b"
     openai_base_url: str = ""
@@ -54,7 +59,7 @@ class Config:
         for f in fields(cls):
             raw = os.environ.get(f"RAG_{f.name.upper()}")
             if raw is not None:
-                values[f.name] = int(raw) if f.type == "int" else raw
+                values[f.name] = {"int": int, "float": float}.get(f.type, str)(raw)
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 

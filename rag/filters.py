@@ -1,10 +1,16 @@
-"""Metadata filters (date range, source) evaluated to a row mask before the search runs."""
+"""Metadata filters (date range, source) evaluated to a row mask before the search runs,
+and the question's "now" that date phrases are read against."""
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
+from datetime import date
 from fnmatch import fnmatch
 
+import numpy as np
+
+from rag.errors import InputError
 from rag.types import Article
 
 
@@ -15,11 +21,23 @@ class SearchFilter:
     ``date_from`` / ``date_to`` are inclusive ISO dates; when either is set, articles with
     no known date are excluded. ``sources`` are glob patterns or substrings matched against
     the article's source (path or URL), case-insensitively; any match admits the article.
+    ``now`` is the ISO date the question is asked on (default: today); it filters nothing,
+    but "this week" or "in April" in the question are read relative to it.
     """
 
     date_from: str | None = None
     date_to: str | None = None
     sources: tuple[str, ...] = ()
+    now: str | None = None
+
+    def today(self) -> date:
+        """The question's "now": ``now`` when set, else today's date."""
+        if not self.now:
+            return date.today()
+        try:
+            return date.fromisoformat(self.now)
+        except ValueError:
+            raise InputError(f"'{self.now}' is not a date: use YYYY-MM-DD.") from None
 
     @property
     def active(self) -> bool:
@@ -37,3 +55,13 @@ class SearchFilter:
             source = article.source.lower()
             return any(fnmatch(source, p.lower()) or p.lower() in source for p in self.sources)
         return True
+
+
+def ordinal_days(dates: list[str | None]) -> np.ndarray:
+    """ISO dates as day ordinals (floats; NaN for missing or malformed dates)."""
+    out = np.full(len(dates), np.nan)
+    for i, value in enumerate(dates):
+        if value:
+            with contextlib.suppress(ValueError):  # a malformed date counts as unknown
+                out[i] = date.fromisoformat(value[:10]).toordinal()
+    return out

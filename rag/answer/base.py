@@ -144,10 +144,14 @@ class Answerer(ABC):
 
     def _weak(self, query: str, passages: list[Passage], evidence: list[Evidence]) -> bool:
         """Too little evidence to answer: nothing retrieved, a name in the question that
-        no passage mentions, or no sentence relevant enough."""
+        no passage mentions, names that no single passage mentions together (asked what
+        X said about Y, found X in one story and Y in another), or no sentence relevant
+        enough."""
         if not passages or not evidence:
             return True
         if missing_names(query, passages):
+            return True
+        if all(missing_names(query, [p]) for p in passages):
             return True
         return evidence[0].score < self.settings.min_evidence
 

@@ -14,7 +14,7 @@ from rag.chunking import Chunker
 from rag.config import Config
 from rag.embed import Embedder, create_embedder
 from rag.errors import InputError
-from rag.index.index import Index, embed_text
+from rag.index.index import Index, article_text, embed_text
 from rag.index.layout import new_version, writer_lock
 from rag.index.manifest import Manifest
 from rag.ingest import Skipped, load_paths, load_sample_corpus
@@ -193,6 +193,7 @@ class IndexBuilder:
             embeddings=vectors,
             store=FaissStore.from_vectors(vectors, settings["index_type"]),
             bm25=BM25Index.build([embed_text(by_id[c.article_id], c, True) for c in chunks]),
+            article_bm25=BM25Index.build([article_text(a) for a in articles]),
         )
         with new_version(self.config.index_path) as staging:
             index.save(staging)

@@ -1,4 +1,4 @@
-"""A loaded index: articles, chunks, their vectors, the FAISS store and the BM25 index."""
+"""A loaded index: articles, chunks, their vectors, the FAISS store and the BM25 indexes."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from rag.errors import IndexCorruptError, IndexMismatchError
-from rag.filters import SearchFilter
+from rag.filters import SearchFilter, ordinal_days
 from rag.index.layout import current_version
 from rag.index.manifest import Manifest
 from rag.store import FaissStore, VectorStore
@@ -19,6 +19,12 @@ from rag.types import Article, Chunk, Passage
 ARTICLES_FILE = "articles.jsonl"
 CHUNKS_FILE = "chunks.jsonl"
 EMBEDDINGS_FILE = "embeddings.npy"
+ARTICLE_BM25 = "bm25_articles"
+
+
+def article_text(article: Article) -> str:
+    """What whole-article keyword search sees: the title, then the text."""
+    return f"{article.title}\n{article.text}"
 
 
 def embed_text(article: Article, chunk: Chunk, with_title: bool) -> str:
@@ -37,11 +43,13 @@ class Index:
     embeddings: np.ndarray
     store: VectorStore
     bm25: BM25Index
+    article_bm25: BM25Index
 
     def __post_init__(self) -> None:
         self.by_id = {a.id: a for a in self.articles}
         position = {a.id: i for i, a in enumerate(self.articles)}
         self.chunk_article = np.array([position[c.article_id] for c in self.chunks], dtype=np.int64)
+        self.published_days = ordinal_days([a.published for a in self.articles])
 
     @classmethod
     def load(cls, index_dir: str | Path, model: str | None = None, verify: bool = True) -> Index:
@@ -68,12 +76,20 @@ class Index:
                 f"Index data in '{folder}' is unreadable ({exc}). Rebuild with `rag index build`."
             ) from None
         store, bm25 = FaissStore.load(folder), BM25Index.load(folder)
+        if BM25Index.exists(folder, ARTICLE_BM25):
+            article_bm25 = BM25Index.load(folder, ARTICLE_BM25)
+        else:  # written by an older version: rebuilt in memory (seconds per thousand articles)
+            article_bm25 = BM25Index.build([article_text(a) for a in articles])
         sizes = {len(chunks), len(embeddings), store.size, bm25.matrix.shape[0]}
-        if len(sizes) != 1 or embeddings.shape[1:] != (manifest.dim,):
+        if (
+            len(sizes) != 1
+            or embeddings.shape[1:] != (manifest.dim,)
+            or article_bm25.matrix.shape[0] != len(articles)
+        ):
             raise IndexCorruptError(
                 f"Index files in '{folder}' disagree in size. Rebuild with `rag index build`."
             )
-        return cls(folder, manifest, articles, chunks, embeddings, store, bm25)
+        return cls(folder, manifest, articles, chunks, embeddings, store, bm25, article_bm25)
 
     def save(self, folder: Path) -> None:
         """Write every file of this index into ``folder`` (an empty staging folder)."""
@@ -87,13 +103,20 @@ class Index:
         np.save(folder / EMBEDDINGS_FILE, self.embeddings, allow_pickle=False)
         self.store.save(folder)
         self.bm25.save(folder)
+        self.article_bm25.save(folder, ARTICLE_BM25)
         self.manifest.write(folder)
+
+    def article_mask(self, search_filter: SearchFilter | None) -> np.ndarray | None:
+        """Boolean mask over articles admitted by the filter (None when nothing is filtered)."""
+        if search_filter is None or not search_filter.active:
+            return None
+        return np.array([search_filter.admits(a) for a in self.articles], dtype=bool)
 
     def mask(self, search_filter: SearchFilter | None) -> np.ndarray | None:
         """Boolean mask over chunks admitted by the filter (None when nothing is filtered)."""
-        if search_filter is None or not search_filter.active:
+        admitted = self.article_mask(search_filter)
+        if admitted is None:
             return None
-        admitted = np.array([search_filter.admits(a) for a in self.articles], dtype=bool)
         return admitted[self.chunk_article] if len(self.articles) else np.zeros(0, dtype=bool)
 
     def passage(

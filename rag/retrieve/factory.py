@@ -7,6 +7,7 @@ from rag.embed import Embedder, create_embedder
 from rag.index import Index
 from rag.retrieve.base import Retriever
 from rag.retrieve.hybrid import BM25Retriever, DenseRetriever, HybridRetriever
+from rag.retrieve.temporal import RecencyPrior
 
 RETRIEVERS = ("hybrid", "dense", "bm25")
 
@@ -29,4 +30,12 @@ def create_retriever(
     embedder = embedder or create_embedder(index.manifest.model, batch_size=config.batch_size)
     if kind == "dense":
         return DenseRetriever(index, embedder)
-    return HybridRetriever(index, embedder, candidates=config.candidates, rrf_k=config.rrf_k)
+    prior = RecencyPrior(half_life=config.half_life_days) if config.half_life_days > 0 else None
+    return HybridRetriever(
+        index,
+        embedder,
+        candidates=config.candidates,
+        rrf_k=config.rrf_k,
+        article_weight=config.article_weight,
+        prior=prior,
+    )

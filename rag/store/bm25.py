@@ -15,9 +15,6 @@ from scipy import sparse
 
 from rag.errors import IndexCorruptError
 
-MATRIX_FILE = "bm25.npz"
-VOCAB_FILE = "bm25_vocab.json"
-
 STOP_WORDS = frozenset(
     """a about above after again against all am an and any are as at be because been before
     being below between both but by can could did do does doing down during each few for from
@@ -105,15 +102,21 @@ class BM25Index:
         order = candidates[np.argsort(-scores[candidates], kind="stable")]
         return order, scores[order]
 
-    def save(self, folder: Path) -> None:
-        sparse.save_npz(folder / MATRIX_FILE, self.matrix, compressed=False)
-        (folder / VOCAB_FILE).write_text(json.dumps(self.vocab), encoding="utf-8")
+    def save(self, folder: Path, name: str = "bm25") -> None:
+        """Write ``<name>.npz`` and ``<name>_vocab.json`` into ``folder``."""
+        sparse.save_npz(folder / f"{name}.npz", self.matrix, compressed=False)
+        (folder / f"{name}_vocab.json").write_text(json.dumps(self.vocab), encoding="utf-8")
+
+    @staticmethod
+    def exists(folder: Path, name: str = "bm25") -> bool:
+        return (folder / f"{name}.npz").is_file()
 
     @classmethod
-    def load(cls, folder: Path) -> BM25Index:
+    def load(cls, folder: Path, name: str = "bm25") -> BM25Index:
         try:
-            matrix = sparse.load_npz(folder / MATRIX_FILE).tocsc()  # allow_pickle=False inside
-            vocab = json.loads((folder / VOCAB_FILE).read_text(encoding="utf-8"))
+            # allow_pickle=False inside load_npz
+            matrix = sparse.load_npz(folder / f"{name}.npz").tocsc()
+            vocab = json.loads((folder / f"{name}_vocab.json").read_text(encoding="utf-8"))
         except (OSError, ValueError, KeyError) as exc:
             raise IndexCorruptError(
                 f"Keyword index in '{folder}' is unreadable ({exc}). "

@@ -130,3 +130,24 @@ def test_marker_helpers():
         "And the U.S. agreed [3].",
         "End",
     ]
+
+
+def test_names_found_only_in_separate_stories_mean_abstaining(tmp_path, embedder):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "harbour.txt").write_text(
+        "Harbour plan\n\nMayor Alice Brandt praised the harbour plan on Monday, saying it "
+        "would bring two thousand jobs to the waterfront.\n"
+    )
+    (folder / "bridge.txt").write_text(
+        "Bridge opens\n\nThe Zephyr bridge opened to traffic on Tuesday after four years "
+        "of construction and a budget overrun of forty million.\n"
+    )
+    config = Config(index_dir=str(tmp_path / "idx"))
+    IndexBuilder(config, embedder=embedder).build([folder])
+    index = Index.load(config.index_dir)
+    answerer = ExtractiveAnswerer(HybridRetriever(index, embedder), index, embedder)
+    linked = answerer.answer("What did Alice Brandt say about the harbour plan?")
+    assert not linked.abstained and "jobs" in linked.text
+    unlinked = answerer.answer("What did Alice Brandt say about the Zephyr bridge?")
+    assert unlinked.abstained, unlinked.text

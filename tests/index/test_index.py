@@ -62,6 +62,8 @@ def test_missing_index_names_the_fix(tmp_path):
         "vectors.faiss",
         "bm25.npz",
         "bm25_vocab.json",
+        "bm25_articles.npz",
+        "bm25_articles_vocab.json",
         "chunks.jsonl",
         "embeddings.npy",
         "articles.jsonl",

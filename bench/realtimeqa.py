@@ -33,7 +33,7 @@ from rag.config import Config
 from rag.embed import create_embedder
 from rag.errors import IndexNotFoundError
 from rag.index import Index, IndexBuilder
-from rag.ingest.loaders import article_id
+from rag.ingest.loaders import load_file
 from rag.llm.backends import LlamaCppBackend
 from rag.llm.models import is_installed, resolve_llm
 from rag.retrieve import HybridRetriever, SearchFilter, create_retriever
@@ -45,8 +45,9 @@ LANGCHAIN = "LangChain recipe: 1000/200 chars, same model, FAISS"
 
 
 def load_corpus(data: Path, folder: Path) -> tuple[Path, dict[str, str]]:
-    """Write the articles as JSON lines for the loader; map content ids to doc ids."""
-    path, ids = folder / "articles.jsonl", {}
+    """Write the articles as JSON lines for the loader; map each doc id to the id the
+    loader gives its article (pages with the same title and text are one article)."""
+    path, docs = folder / "articles.jsonl", []
     with (
         gzip.open(data / "corpus.jsonl.gz", "rt", encoding="utf-8") as rows,
         open(path, "w") as out,
@@ -55,28 +56,26 @@ def load_corpus(data: Path, folder: Path) -> tuple[Path, dict[str, str]]:
             row = json.loads(line)
             if not row.get("text", "").strip():
                 continue
-            ids[article_id(row["text"])] = row["doc_id"]
-            out.write(
-                json.dumps(
-                    {
-                        "title": row["title"],
-                        "text": row["text"],
-                        "url": row["url"],
-                        "published": row.get("publish_date") or None,
-                    }
-                )
-                + "\n"
-            )
-    return path, ids
+            docs.append(row["doc_id"])
+            article = {
+                "title": row["title"],
+                "text": row["text"],
+                "url": row["url"],
+                "published": row.get("publish_date") or None,
+            }
+            out.write(json.dumps(article) + "\n")
+    articles = load_file(path, max_bytes=path.stat().st_size).articles
+    assert len(articles) == len(docs), "every written article must load"
+    return path, {doc: article.id for doc, article in zip(docs, articles, strict=True)}
 
 
-def article_ranking(passages, ids: dict[str, str]) -> list[str]:
-    ranked: list[str] = []
-    for passage in passages:
-        doc = ids.get(passage.article_id)
-        if doc and doc not in ranked:
-            ranked.append(doc)
-    return ranked
+def article_ranking(passages) -> list[str]:
+    """Articles (content ids) in the order of their best chunk."""
+    return list(dict.fromkeys(p.article_id for p in passages))
+
+
+def gold_articles(query: dict, ids: dict[str, str]) -> set[str]:
+    return {ids[doc] for doc in query["gold_doc_ids"] if doc in ids}
 
 
 def scores(ranked: list[str], gold: set[str]) -> dict[str, float]:
@@ -89,7 +88,7 @@ def scores(ranked: list[str], gold: set[str]) -> dict[str, float]:
     }
 
 
-def langchain_row(args, queries: list[dict], embedder) -> dict:
+def langchain_row(args, queries: list[dict], ids: dict[str, str], embedder) -> dict:
     """LangChain's recipe over the same articles: ``similarity_search`` per question."""
     from langchain_recipe import cached  # a sibling script module
 
@@ -106,8 +105,8 @@ def langchain_row(args, queries: list[dict], embedder) -> dict:
         started = time.perf_counter()
         documents = store.similarity_search(q["question"], k=DEPTH)
         latencies.append((time.perf_counter() - started) * 1000)
-        ranked = list(dict.fromkeys(d.metadata["doc_id"] for d in documents))
-        rows.append(scores(ranked, set(q["gold_doc_ids"])))
+        ranked = list(dict.fromkeys(ids[d.metadata["doc_id"]] for d in documents))
+        rows.append(scores(ranked, gold_articles(q, ids)))
     return {**mean_scores(rows), "p50_ms": statistics.median(latencies)}
 
 
@@ -140,7 +139,7 @@ def main() -> int:
         corpus, ids = load_corpus(args.data, Path(folder))
         try:
             index = Index.load(config.index_dir, model=config.model)
-            if index.manifest.articles != len(ids):
+            if index.manifest.articles != len(set(ids.values())):
                 raise IndexNotFoundError("stale")
             build_seconds = None
         except (IndexNotFoundError, Exception):
@@ -151,16 +150,22 @@ def main() -> int:
             index = Index.load(config.index_dir)
     results: dict = {
         "questions": len(queries),
-        "articles": len(ids),
+        "articles": len(set(ids.values())),
         "chunks": len(index.chunks),
         "build_seconds": build_seconds,
         "retrieval": {},
     }
     results["retrieval"]["web search (file)"] = mean_scores(
-        [scores(q["google_ranked_doc_ids"], set(q["gold_doc_ids"])) for q in queries]
+        [
+            scores(
+                list(dict.fromkeys(ids.get(d, d) for d in q["google_ranked_doc_ids"])),
+                gold_articles(q, ids),
+            )
+            for q in queries
+        ]
     )
     if not args.no_langchain:
-        results["retrieval"][LANGCHAIN] = langchain_row(args, queries, embedder)
+        results["retrieval"][LANGCHAIN] = langchain_row(args, queries, ids, embedder)
     defaults = create_retriever(config, index=index, embedder=embedder)
     retrievers = {
         "BM25 (chunks)": create_retriever(config, kind="bm25", index=index),
@@ -180,7 +185,7 @@ def main() -> int:
             asked = SearchFilter(now=q["question_date"])
             passages = retriever.retrieve(q["question"], DEPTH, asked)
             latencies.append((time.perf_counter() - started) * 1000)
-            rows.append(scores(article_ranking(passages, ids), set(q["gold_doc_ids"])))
+            rows.append(scores(article_ranking(passages), gold_articles(q, ids)))
         results["retrieval"][name] = {**mean_scores(rows), "p50_ms": statistics.median(latencies)}
 
     sample = queries[: args.sample]
@@ -204,7 +209,8 @@ def main() -> int:
         }
 
     print(
-        f"RealTimeQA dev: {len(queries)} questions, {len(ids)} articles, {len(index.chunks)} chunks"
+        f"RealTimeQA dev: {len(queries)} questions, {results['articles']} articles, "
+        f"{len(index.chunks)} chunks"
     )
     print("| retriever | recall@1 | recall@5 | recall@10 | MRR@10 | p50 ms |")
     print("| --- | --- | --- | --- | --- | --- |")

@@ -148,31 +148,35 @@ class IndexBuilder:
         self, articles: list[Article], previous: Index | None, model: str, settings: dict
     ) -> BuildReport:
         chunker = Chunker(settings["chunk_tokens"], settings["chunk_overlap"])
-        reuse: dict[str, tuple[list[Chunk], np.ndarray]] = {}
-        if previous is not None:
-            for article_id, rows in _rows_by_article(previous).items():
-                reuse[article_id] = ([previous.chunks[r] for r in rows], previous.embeddings[rows])
+        with_title = settings["embed_title"]
+        known = _vectors_by_article(previous)
+        known_text = _rows_by_text(previous, with_title)
         chunks: list[Chunk] = []
+        rows: list[np.ndarray] = []  # one vector (or None: to embed) per chunk
         pending: list[tuple[int, str]] = []  # (chunk row, text to embed)
-        by_id = {a.id: a for a in articles}
         for article in articles:
-            if article.id in reuse:
-                chunks.extend(reuse[article.id][0])
+            if article.id in known:  # unchanged article: its chunks and vectors as they are
+                old_chunks, old_vectors = known[article.id]
+                chunks.extend(old_chunks)
+                rows.extend(old_vectors)
                 continue
             for chunk in chunker.split(article):
-                pending.append((len(chunks), embed_text(article, chunk, settings["embed_title"])))
+                text = embed_text(article, chunk, with_title)
+                row = known_text.get(_digest(text))
+                # an edited or re-titled article re-embeds only the chunks whose text changed
+                if row is None:
+                    pending.append((len(chunks), text))
+                rows.append(previous.embeddings[row] if row is not None else None)
                 chunks.append(chunk)
         embedder = self.embedder(model)
         vectors = np.zeros((len(chunks), embedder.dim), dtype=np.float32)
-        pending_rows = {r for r, _ in pending}
-        reused_rows = [i for i in range(len(chunks)) if i not in pending_rows]
-        if reused_rows:
-            vectors[reused_rows] = np.concatenate(
-                [reuse[a.id][1] for a in articles if a.id in reuse]
-            )
+        for i, vector in enumerate(rows):
+            if vector is not None:
+                vectors[i] = vector
         if pending:
             fresh = embedder.embed([t for _, t in pending], progress=self.progress)
             vectors[[r for r, _ in pending]] = fresh
+        by_id = {a.id: a for a in articles}
         manifest = Manifest(
             model=model,
             dim=embedder.dim,
@@ -218,11 +222,28 @@ def _settings_of(index: Index) -> dict:
     }
 
 
-def _rows_by_article(index: Index) -> dict[str, list[int]]:
+def _vectors_by_article(index: Index | None) -> dict[str, tuple[list[Chunk], np.ndarray]]:
+    """Each indexed article's chunks and their vectors, for reuse as they are."""
+    if index is None:
+        return {}
     rows: dict[str, list[int]] = {}
     for row, chunk in enumerate(index.chunks):
         rows.setdefault(chunk.article_id, []).append(row)
-    return rows
+    return {a: ([index.chunks[r] for r in rs], index.embeddings[rs]) for a, rs in rows.items()}
+
+
+def _rows_by_text(index: Index | None, with_title: bool) -> dict[bytes, int]:
+    """Each indexed chunk's row, keyed by a digest of the exact text that was embedded."""
+    if index is None:
+        return {}
+    return {
+        _digest(embed_text(index.by_id[chunk.article_id], chunk, with_title)): row
+        for row, chunk in enumerate(index.chunks)
+    }
+
+
+def _digest(text: str) -> bytes:
+    return hashlib.sha256(text.encode("utf-8")).digest()
 
 
 def _ids(index: Index | None) -> set[str]:

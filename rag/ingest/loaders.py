@@ -39,9 +39,12 @@ def load_sample_corpus() -> LoadResult:
     return load_paths([sample_corpus_dir()], relative=True)
 
 
-def article_id(text: str) -> str:
-    """A stable id: the first 16 hex digits of the sha256 of the article text."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+def article_id(text: str, title: str = "") -> str:
+    """A stable id: the first 16 hex digits of the sha256 of the title and text.
+
+    The title counts: pages whose body failed to scrape (the same boilerplate under many
+    headlines) are different articles, told apart by their headlines."""
+    return hashlib.sha256(f"{title}\n\n{text}".encode()).hexdigest()[:16]
 
 
 def _humanize(stem: str) -> str:
@@ -49,9 +52,10 @@ def _humanize(stem: str) -> str:
 
 
 def _to_article(record: Record, path: Path, name: str) -> Article:
+    title = (record.title or _humanize(path.stem)).strip()
     return Article(
-        id=article_id(record.text),
-        title=(record.title or _humanize(path.stem)).strip(),
+        id=article_id(record.text, title),
+        title=title,
         text=record.text,
         source=record.url or name,
         published=record.published,

@@ -45,6 +45,12 @@ def first_line_title(text: str) -> str | None:
     return None
 
 
+def opening_words(text: str, words: int = 12) -> str:
+    """The first ``words`` words of ``text``, marked as cut when there are more."""
+    found = text.split()
+    return " ".join(found[:words]) + (" …" if len(found) > words else "")
+
+
 def normalize_date(value: object) -> str | None:
     """An ISO ``YYYY-MM-DD`` from the common date spellings, or None when unknown."""
     if value in (None, ""):
@@ -138,7 +144,8 @@ def parse_jsonl(data: bytes) -> Iterator[Record | ParseError]:
         url = _pick(obj, _URL_KEYS)
         yield Record(
             text=text.replace("\r\n", "\n"),
-            title=str(title) if title else first_line_title(text),
+            # the file name says nothing about one article among many: use its opening words
+            title=str(title) if title else first_line_title(text) or opening_words(text),
             published=normalize_date(_pick(obj, _DATE_KEYS)),
             url=str(url) if url else None,
         )

@@ -222,3 +222,19 @@ def test_killed_writer_leaves_the_complete_old_or_new_index(command, index_copy,
     assert start().wait() == 0
     assert {a.id for a in Index.load(index_copy).articles} == new_ids
     assert not list(index_copy.glob(".tmp-*"))
+
+
+def test_an_edited_article_re_embeds_only_its_changed_chunks(tmp_path, embedder):
+    folder = write_articles(tmp_path / "docs", 1, words=600)
+    path = next(folder.iterdir())
+    config = Config(index_dir=str(tmp_path / "idx"))
+    builder = IndexBuilder(config, embedder=embedder)
+    first = builder.build([folder])
+    assert first.embedded > 4
+    path.write_text(path.read_text().rstrip() + " A late correction was added on Friday.\n")
+    report = builder.add([path])
+    assert (report.added, report.removed) == (1, 1)
+    assert 1 <= report.embedded <= 2  # the last chunk (and the one it overlaps), not all
+    index = Index.load(config.index_dir)
+    fresh = embedder.embed([f"{index.articles[0].title}\n{c.text}" for c in index.chunks])
+    assert np.allclose(index.embeddings, fresh, atol=1e-4)  # reused vectors are the right ones

@@ -46,7 +46,7 @@ def test_sample_articles_have_titles_ids_and_sources():
     by_source = {a.source: a for a in result.articles}
     peace = by_source["peace-deal-skepticism.txt"]
     assert peace.title.startswith("Trump insists Ukraine-Russia peace deal is close")
-    assert peace.id == article_id(peace.text) and len(peace.id) == 16
+    assert peace.id == article_id(peace.text, peace.title) and len(peace.id) == 16
     # no title line: the file name stands in
     assert by_source["witkoff-putin-meeting.txt"].title == "Witkoff putin meeting"
 
@@ -128,3 +128,20 @@ def test_load_file_names_the_file(tmp_path):
     path.write_bytes(b"\xff\xfe\x00\x01")
     skipped = load_file(path).skipped[0]
     assert str(path) in str(skipped) and "binary" in str(skipped)
+
+
+def test_same_body_under_different_headlines_is_two_articles(tmp_path):
+    boilerplate = "How relevant is this ad to you? Video player was slow to load content."
+    rows = [
+        {"title": "Walmart slashes prices", "text": boilerplate},
+        {"title": "Sprite drops its green bottle", "text": boilerplate},
+        {"title": "Sprite drops its green bottle", "text": boilerplate},  # a true duplicate
+        {"text": "Rail workers in Leeds walked out on Monday over pay, the union said today."},
+    ]
+    (tmp_path / "pages.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    articles = load_paths([tmp_path]).articles
+    assert [a.title for a in articles] == [
+        "Walmart slashes prices",
+        "Sprite drops its green bottle",
+        "Rail workers in Leeds walked out on Monday over pay, the union …",
+    ]

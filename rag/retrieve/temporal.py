@@ -31,7 +31,10 @@ _RELATIVE = [  # (pattern, days back from now to start, days back to end)
     (re.compile(r"\b(this|past) month\b|\bpast (few|several|couple of) weeks\b", re.I), 31, 0),
 ]
 _DAY = re.compile(rf"\b{_MONTH}\s+(?P<day>[0-3]?\d)(?:st|nd|rd|th)?\b(?:,?\s+{_YEAR})?", re.I)
-_IN_MONTH = re.compile(rf"\b(?:in|during|since|early|late|mid-?)\s+{_MONTH}(?:\s+{_YEAR})?\b", re.I)
+_IN_MONTH = re.compile(
+    rf"\b(?:(?:in|during|since|early|late)\s+|mid-?\s*){_MONTH}(?:\s+{_YEAR})?\b", re.I
+)
+_CALENDAR = re.compile(r"\b(this|last) (year|month)\b", re.I)
 _IN_YEAR = re.compile(rf"\b(?:in|during|since)\s+{_YEAR}\b", re.I)
 _ISO = re.compile(r"\b(?P<year>(?:19|20)\d\d)-(?P<month>[01]\d)-(?P<day>[0-3]\d)\b")
 _DAY_COVERAGE = 3  # news about a day is published that day and the next few
@@ -75,9 +78,10 @@ def _names_a_place(question: str, match: re.Match) -> bool:
 def time_scope(question: str, now: date) -> TimeScope:
     """Read the date expressions in ``question`` relative to ``now``.
 
-    Understood: today, yesterday, this/last week, this/past month, a named day ("June 3",
-    "on June 3, 2022", "2022-06-03"), a named month ("in April", "since May 2022"), a
-    year ("in 2021"). A month or day without a year is its latest occurrence up to ``now``.
+    Understood: today, yesterday, this/last week, this/past/last month, this/last year,
+    a named day ("June 3", "on June 3, 2022", "2022-06-03"), a named month ("in April",
+    "mid-May", "since May 2022") and a year ("in 2021"). A month or day without a year is
+    its latest occurrence up to ``now``.
     """
     recent = bool(_RECENT.search(question))
     for pattern, back_start, back_end in _RELATIVE:
@@ -85,6 +89,13 @@ def time_scope(question: str, now: date) -> TimeScope:
             return TimeScope(
                 now, now - timedelta(days=back_start), now - timedelta(days=back_end), True
             )
+    match = _CALENDAR.search(question)
+    if match and match[0].lower() != "this month":  # "this month" is the last 31 days
+        if match[2].lower() == "year":
+            year = now.year - (match[1].lower() == "last")
+            return TimeScope(now, date(year, 1, 1), min(now, date(year, 12, 31)), recent)
+        first = now.replace(day=1) - timedelta(days=1)  # last month
+        return TimeScope(now, first.replace(day=1), first, recent)
     for match in _ISO.finditer(question):
         try:
             day = date(int(match["year"]), int(match["month"]), int(match["day"]))

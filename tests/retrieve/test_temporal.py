@@ -37,6 +37,10 @@ def d(text: str) -> date:
         ("What has changed since May?", "2022-05-01", "2022-06-16", False),
         ("What did it cost in Sept. 2021?", "2021-09-01", "2021-09-30", False),
         ("Who won the election in 2020?", "2020-01-01", "2020-12-31", False),
+        ("What did the bank report in mid-May?", "2022-05-01", "2022-05-31", False),
+        ("What was announced last month?", "2022-05-01", "2022-05-31", False),
+        ("Who has won most races this year?", "2022-01-01", "2022-06-16", True),
+        ("What did inflation reach last year?", "2021-01-01", "2021-12-31", False),
     ],
 )
 def test_date_phrases_become_windows_relative_to_now(question, start, end, recent):

@@ -12,6 +12,7 @@ from importlib.metadata import entry_points
 from rag.config import Config
 from rag.errors import RagError
 from rag.filters import SearchFilter
+from rag.store.faiss_store import INDEX_TYPES
 
 # Other packages (the browser chat, the evaluation runner) add sub-commands through this
 # entry-point group, so rag never imports them: dependencies point one way.
@@ -62,6 +63,7 @@ def _builder(args: argparse.Namespace):
     extra = {
         "chunk_tokens": getattr(args, "chunk_tokens", None),
         "chunk_overlap": getattr(args, "chunk_overlap", None),
+        "index_type": getattr(args, "index_type", None),
     }
     return IndexBuilder(config_from(args, **extra), progress=not (args.quiet or args.json))
 
@@ -194,6 +196,11 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("paths", nargs="*", help="files or folders (default: the sample articles)")
     build.add_argument("--chunk-tokens", type=int, help="chunk size in tokens (default 200)")
     build.add_argument("--chunk-overlap", type=int, help="overlap in tokens (default 40)")
+    build.add_argument(
+        "--index-type",
+        choices=("auto", *INDEX_TYPES),
+        help="vector index: exact 'flat', or approximate (default auto: flat below 200k chunks)",
+    )
     build.set_defaults(func=cmd_build)
     add = index_commands.add_parser("add", help="add or update articles")
     add.add_argument("paths", nargs="+")

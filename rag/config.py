@@ -24,6 +24,9 @@ class Config:
       Smaller chunks cite more precisely; larger ones keep more context per passage.
     - ``max_file_bytes``: larger input files are skipped, not read.
     - ``batch_size``: embedding batch size (texts are length-sorted first).
+    - ``index_type``: the FAISS index: ``flat`` (exact), ``hnsw``, ``ivf-sq8`` or
+      ``ivf-pq`` (approximate: faster or smaller at scale, recall below 1); ``auto``
+      (default) is exact below 200,000 chunks and HNSW above.
     - ``candidates``: how many dense and BM25 hits each feed into fusion.
     - ``rrf_k``: the reciprocal-rank-fusion constant (60 is the literature default).
     - ``article_weight``: weight of the whole-article BM25 ranking in fusion (2.0; 0 off).
@@ -43,6 +46,7 @@ class Config:
     chunk_overlap: int = 40
     max_file_bytes: int = 20_000_000
     batch_size: int = 32
+    index_type: str = "auto"
     candidates: int = 50
     rrf_k: int = 60
     article_weight: float = 2.0

@@ -27,3 +27,19 @@ def test_errors_are_one_clear_line(tmp_path, capsys, monkeypatch):
     assert err.startswith("rag: error: No index") and "Traceback" not in err
     assert main(["index", "add", str(tmp_path / "missing.txt")]) == 1
     assert "No articles could be loaded" in capsys.readouterr().err
+
+
+def test_index_type_is_chosen_at_build_and_recorded(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("RAG_INDEX_DIR", str(tmp_path / "idx"))
+    assert main(["index", "build", "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["index", "info", "--json"]) == 0
+    manifest = json.loads(capsys.readouterr().out)["manifest"]
+    assert (manifest["index_type"], manifest["index_factory"]) == ("auto", "Flat")
+    assert main(["index", "build", "--quiet", "--index-type", "hnsw"]) == 0
+    capsys.readouterr()
+    assert main(["index", "info", "--json"]) == 0
+    manifest = json.loads(capsys.readouterr().out)["manifest"]
+    assert (manifest["index_type"], manifest["index_factory"]) == ("hnsw", "HNSW32,Flat")
+    assert main(["search", CANONICAL, "-k", "3", "--json"]) == 0
+    assert PESKOV_QUOTE in json.loads(capsys.readouterr().out)["passages"][0]["text"]

@@ -20,6 +20,7 @@ from rag.index.manifest import Manifest
 from rag.ingest import Skipped, load_paths, load_sample_corpus
 from rag.store import FaissStore
 from rag.store.bm25 import BM25Index
+from rag.store.faiss_store import factory_string
 from rag.types import Article, Chunk
 
 EmbedderFactory = Callable[[str], Embedder]
@@ -128,7 +129,7 @@ class IndexBuilder:
             "chunk_tokens": self.config.chunk_tokens,
             "chunk_overlap": self.config.chunk_overlap,
             "embed_title": True,
-            "index_type": "flat",
+            "index_type": self.config.index_type,
         }
 
     def _previous(self, compatible_with: Config) -> Index | None:
@@ -184,6 +185,7 @@ class IndexBuilder:
             chunk_overlap=settings["chunk_overlap"],
             embed_title=settings["embed_title"],
             index_type=settings["index_type"],
+            index_factory=factory_string(settings["index_type"], len(chunks), embedder.dim),
             articles=len(articles),
             chunks=len(chunks),
             corpus_fingerprint=_fingerprint(by_id),

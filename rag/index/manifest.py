@@ -34,6 +34,7 @@ class Manifest:
     corpus_fingerprint: str
     created: str
     files: dict[str, str] = field(default_factory=dict)
+    index_factory: str = ""  # the FAISS index ``index_type`` resolved to (e.g. "Flat")
     format_version: int = FORMAT_VERSION
 
     def write(self, folder: Path) -> None:

@@ -24,14 +24,11 @@ import time
 import urllib.request
 from pathlib import Path
 
+from sample import percentile  # a sibling script module
+
 from eval.dataset import load_questions
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else 0.0
 
 
 def free_port() -> int:

@@ -31,8 +31,9 @@ QUESTIONS = [
 
 
 def percentile(values: list[float], q: float) -> float:
+    """The ``q`` quantile by nearest rank (0.0 for no values)."""
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else 0.0
 
 
 def time_answer(answerer, question: str) -> tuple[float, float]:

@@ -24,7 +24,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from sample import percentile  # a sibling script module
+from common import percentile  # a sibling script module
 
 from eval.dataset import load_questions
 

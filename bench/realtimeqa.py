@@ -37,6 +37,7 @@ from rag.ingest.loaders import load_file
 from rag.llm.backends import LlamaCppBackend
 from rag.llm.models import is_installed, resolve_llm
 from rag.retrieve import HybridRetriever, SearchFilter, create_retriever
+from rag.retrieve.temporal import RecencyPrior
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = ROOT.parent / "shared" / "bench" / "realtimeqa"
@@ -88,18 +89,42 @@ def scores(ranked: list[str], gold: set[str]) -> dict[str, float]:
     }
 
 
-def langchain_row(args, queries: list[dict], ids: dict[str, str], embedder) -> dict:
-    """LangChain's recipe over the same articles: ``similarity_search`` per question."""
+def open_index(data: Path, index_dir: Path, embedder) -> tuple[Index, dict[str, str], float]:
+    """The project's index of every article (built once, then reused), the doc id ->
+    article id map, and the build seconds (None when reused)."""
+    # one JSON-lines file holds every article, so the per-file size limit is raised
+    config = Config(index_dir=str(index_dir), max_file_bytes=500_000_000)
+    with tempfile.TemporaryDirectory() as folder:
+        corpus, ids = load_corpus(data, Path(folder))
+        try:
+            index = Index.load(config.index_dir, model=config.model)
+            if index.manifest.articles == len(set(ids.values())):
+                return index, ids, None
+        except IndexNotFoundError:
+            pass
+        started = time.perf_counter()
+        report = IndexBuilder(config, embedder=embedder, progress=True).build([corpus])
+        print(report, file=sys.stderr)
+        return Index.load(config.index_dir), ids, time.perf_counter() - started
+
+
+def langchain_store(data: Path, folder: Path, embedder):
+    """LangChain's recipe over every article (its vectors cached in ``folder``)."""
     from langchain_recipe import cached  # a sibling script module
 
     texts, metadatas = [], []
-    with gzip.open(args.data / "corpus.jsonl.gz", "rt", encoding="utf-8") as rows:
+    with gzip.open(data / "corpus.jsonl.gz", "rt", encoding="utf-8") as rows:
         for line in rows:
             row = json.loads(line)
             if row.get("text", "").strip():
                 texts.append(row["text"])
                 metadatas.append({"doc_id": row["doc_id"]})
-    store = cached(texts, metadatas, embedder, args.out.parent / "realtimeqa-langchain")
+    return cached(texts, metadatas, embedder, folder)
+
+
+def langchain_row(args, queries: list[dict], ids: dict[str, str], embedder) -> dict:
+    """LangChain's recipe over the same articles: ``similarity_search`` per question."""
+    store = langchain_store(args.data, args.out.parent / "realtimeqa-langchain", embedder)
     rows, latencies = [], []
     for q in queries:
         started = time.perf_counter()
@@ -132,22 +157,9 @@ def main() -> int:
         return 0
     lines = (args.data / "queries_dev.jsonl").read_text(encoding="utf-8").splitlines()
     queries = [json.loads(line) for line in lines if line.strip()]
-    # one JSON-lines file holds every article, so the per-file size limit is raised
-    config = Config(index_dir=str(args.index_dir), max_file_bytes=500_000_000)
+    config = Config(index_dir=str(args.index_dir))
     embedder = create_embedder(config.model)
-    with tempfile.TemporaryDirectory() as folder:
-        corpus, ids = load_corpus(args.data, Path(folder))
-        try:
-            index = Index.load(config.index_dir, model=config.model)
-            if index.manifest.articles != len(set(ids.values())):
-                raise IndexNotFoundError("stale")
-            build_seconds = None
-        except (IndexNotFoundError, Exception):
-            started = time.perf_counter()
-            report = IndexBuilder(config, embedder=embedder, progress=True).build([corpus])
-            build_seconds = time.perf_counter() - started
-            print(report, file=sys.stderr)
-            index = Index.load(config.index_dir)
+    index, ids, build_seconds = open_index(args.data, args.index_dir, embedder)
     results: dict = {
         "questions": len(queries),
         "articles": len(set(ids.values())),
@@ -177,6 +189,15 @@ def main() -> int:
             index, embedder, config.candidates, config.rrf_k, config.article_weight, prior=None
         ),
         "+ time awareness = project defaults": defaults,
+        "defaults + pseudo-relevance feedback (top 3 articles, 10 terms)": HybridRetriever(
+            index,
+            embedder,
+            config.candidates,
+            config.rrf_k,
+            config.article_weight,
+            RecencyPrior(half_life=config.half_life_days),
+            feedback=3,
+        ),
     }
     for name, retriever in retrievers.items():
         rows, latencies = [], []

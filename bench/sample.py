@@ -13,6 +13,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from common import percentile  # a sibling script module
+
 from rag.answer import Delta, ExtractiveAnswerer, LLMAnswerer
 from rag.config import Config
 from rag.embed import create_embedder
@@ -28,12 +30,6 @@ QUESTIONS = [
     "What did Koffler say about Putin's strategy?",
     "Where was the Ukrainian delegation set to meet?",
 ]
-
-
-def percentile(values: list[float], q: float) -> float:
-    """The ``q`` quantile by nearest rank (0.0 for no values)."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else 0.0
 
 
 def time_answer(answerer, question: str) -> tuple[float, float]:

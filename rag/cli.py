@@ -64,6 +64,9 @@ def _builder(args: argparse.Namespace):
         "chunk_tokens": getattr(args, "chunk_tokens", None),
         "chunk_overlap": getattr(args, "chunk_overlap", None),
         "index_type": getattr(args, "index_type", None),
+        "quantize": getattr(args, "quantize", None),
+        "store": getattr(args, "store", None),
+        "milvus_uri": getattr(args, "uri", None),
     }
     return IndexBuilder(config_from(args, **extra), progress=not (args.quiet or args.json))
 
@@ -200,6 +203,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--index-type",
         choices=("auto", *INDEX_TYPES),
         help="vector index: exact 'flat', or approximate (default auto: flat below 200k chunks)",
+    )
+    build.add_argument(
+        "--quantize",
+        choices=("none", "int8"),
+        help="embedder weights: 'int8' indexes ~1.3x faster at a small quality cost (default none)",
+    )
+    build.add_argument(
+        "--store",
+        choices=("faiss", "milvus"),
+        help="where vectors live: 'faiss' in the index folder (default) or 'milvus'",
+    )
+    build.add_argument(
+        "--uri",
+        help="Milvus: a Milvus Lite file (*.db, default <index>/milvus.db) or a server "
+        "such as http://host:19530 ($MILVUS_TOKEN authenticates)",
     )
     build.set_defaults(func=cmd_build)
     add = index_commands.add_parser("add", help="add or update articles")

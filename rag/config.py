@@ -24,9 +24,16 @@ class Config:
       Smaller chunks cite more precisely; larger ones keep more context per passage.
     - ``max_file_bytes``: larger input files are skipped, not read.
     - ``batch_size``: embedding batch size (texts are length-sorted first).
+    - ``quantize``: ``none`` (default) or ``int8``: dynamic int8 embedder weights, ~1.3x
+      faster indexing on CPU at a small cost in retrieval quality (docs/performance.md).
+      Recorded in the manifest; questions are embedded the same way.
     - ``index_type``: the FAISS index: ``flat`` (exact), ``hnsw``, ``ivf-sq8`` or
       ``ivf-pq`` (approximate: faster or smaller at scale, recall below 1); ``auto``
-      (default) is exact below 200,000 chunks and HNSW above.
+      (default) is exact below 200,000 chunks and ``ivf-sq8`` above (~392 bytes a vector,
+      recall@10 about 0.98 at a million; ``bench/scale.py``).
+    - ``store``: ``faiss`` (default: vectors in the index folder, in memory when served)
+      or ``milvus`` (vectors in Milvus at ``milvus_uri``: a Milvus Lite ``*.db`` file, by
+      default ``<index_dir>/milvus.db``, or a server such as ``http://host:19530``).
     - ``candidates``: how many dense and BM25 hits each feed into fusion.
     - ``rrf_k``: the reciprocal-rank-fusion constant (60 is the literature default).
     - ``article_weight``: weight of the whole-article BM25 ranking in fusion (2.0; 0 off).
@@ -46,7 +53,10 @@ class Config:
     chunk_overlap: int = 40
     max_file_bytes: int = 20_000_000
     batch_size: int = 32
+    quantize: str = "none"
     index_type: str = "auto"
+    store: str = "faiss"
+    milvus_uri: str = ""
     candidates: int = 50
     rrf_k: int = 60
     article_weight: float = 2.0

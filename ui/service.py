@@ -57,7 +57,10 @@ class ChatService:
         with self._lock:
             self.index = Index.load(self.config.index_dir, model=self.config.model)
             if self._embedder is None:
-                self._embedder = create_embedder(self.index.manifest.model, self.config.batch_size)
+                manifest = self.index.manifest
+                self._embedder = create_embedder(
+                    manifest.model, self.config.batch_size, manifest.quantize
+                )
             self.retriever = create_retriever(
                 self.config, index=self.index, embedder=self._embedder
             )

@@ -32,7 +32,7 @@ def create_answerer(
     if name == "auto":
         name = default_answerer(config)
     index = Index.load(config.index_dir, model=config.model)
-    embedder = create_embedder(index.manifest.model, batch_size=config.batch_size)
+    embedder = create_embedder(index.manifest.model, config.batch_size, index.manifest.quantize)
     retriever = create_retriever(config, index=index, embedder=embedder)
     if name == "extractive":
         return ExtractiveAnswerer(retriever, index, embedder, settings)

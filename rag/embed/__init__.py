@@ -6,6 +6,6 @@ from rag.embed.sentence_transformer import SentenceTransformerEmbedder, resolve_
 __all__ = ["Embedder", "SentenceTransformerEmbedder", "create_embedder", "resolve_model"]
 
 
-def create_embedder(model: str, batch_size: int = 32) -> Embedder:
+def create_embedder(model: str, batch_size: int = 32, quantize: str = "none") -> Embedder:
     """The embedder for ``model`` (a sentence-transformers name or local path)."""
-    return SentenceTransformerEmbedder(model, batch_size=batch_size)
+    return SentenceTransformerEmbedder(model, batch_size=batch_size, quantize=quantize)

@@ -13,6 +13,8 @@ class Embedder(ABC):
 
     #: A name recorded in the index manifest; loading checks it matches.
     name: str
+    #: How the model's weights were quantized ("none" or "int8"); recorded beside the name.
+    quantize: str = "none"
     dim: int
 
     @abstractmethod

@@ -34,14 +34,27 @@ def resolve_model(name: str) -> str:
     return name
 
 
+QUANTIZATIONS = ("none", "int8")
+
+
 class SentenceTransformerEmbedder(Embedder):
     """Embeds with a sentence-transformers model on the CPU.
 
     Batches are length-sorted by sentence-transformers (less padding, faster on CPU);
     ``batch_size`` 32 is a good CPU default. Vectors are L2-normalised.
+
+    ``quantize="int8"`` applies torch's dynamic int8 quantization (per output channel) to
+    every linear layer: about 1.3x faster on CPU, vectors within ~0.98 cosine of the float
+    model's. Off by default; ``bench/build.py`` and ``rag eval`` measure the trade-off.
     """
 
-    def __init__(self, model: str, batch_size: int = 32, device: str = "cpu"):
+    def __init__(
+        self, model: str, batch_size: int = 32, device: str = "cpu", quantize: str = "none"
+    ):
+        if quantize not in QUANTIZATIONS:
+            raise ValueError(
+                f"unknown quantization '{quantize}' (choose from {', '.join(QUANTIZATIONS)})"
+            )
         # Never reach out to a hub for a model we already resolved to a local folder.
         local = resolve_model(model)
         if Path(local).exists():
@@ -57,6 +70,9 @@ class SentenceTransformerEmbedder(Embedder):
             self.model.get_sentence_embedding_dimension
         )
         self.dim = int(get_dim())
+        self.quantize = quantize
+        if quantize == "int8":
+            self.model = _quantize_int8(self.model)
 
     def embed(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
         if not texts:
@@ -69,3 +85,17 @@ class SentenceTransformerEmbedder(Embedder):
             show_progress_bar=progress,
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def _quantize_int8(model):
+    """Dynamic int8 linear layers; per-channel scales keep vectors close to the float ones."""
+    import warnings
+
+    import torch
+    from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
+
+    with warnings.catch_warnings():  # torch points eager quantization users at torchao
+        warnings.simplefilter("ignore")
+        return quantize_dynamic(
+            model, {torch.nn.Linear: per_channel_dynamic_qconfig}, dtype=torch.qint8
+        )

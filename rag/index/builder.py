@@ -18,7 +18,7 @@ from rag.index.index import Index, article_text, embed_text
 from rag.index.layout import new_version, writer_lock
 from rag.index.manifest import Manifest
 from rag.ingest import Skipped, load_paths, load_sample_corpus
-from rag.store import FaissStore
+from rag.store import check_store, create_store
 from rag.store.bm25 import BM25Index
 from rag.store.faiss_store import factory_string
 from rag.types import Article, Chunk
@@ -65,9 +65,12 @@ class IndexBuilder:
         self._embedder = embedder
         self.progress = progress
 
-    def embedder(self, model: str) -> Embedder:
-        if self._embedder is None or self._embedder.name != model:
-            self._embedder = create_embedder(model, batch_size=self.config.batch_size)
+    def embedder(self, model: str, quantize: str) -> Embedder:
+        current = self._embedder
+        # an embedder without ``quantize`` (a duck-typed one) runs its model as it is
+        wanted = (model, quantize)
+        if current is None or (current.name, getattr(current, "quantize", "none")) != wanted:
+            self._embedder = create_embedder(model, self.config.batch_size, quantize)
         return self._embedder
 
     def build(self, paths: Sequence[str | Path] = ()) -> BuildReport:
@@ -130,6 +133,9 @@ class IndexBuilder:
             "chunk_overlap": self.config.chunk_overlap,
             "embed_title": True,
             "index_type": self.config.index_type,
+            "quantize": self.config.quantize,
+            "store": self.config.store,
+            "milvus_uri": self.config.milvus_uri,
         }
 
     def _previous(self, compatible_with: Config) -> Index | None:
@@ -141,13 +147,15 @@ class IndexBuilder:
         settings = _settings_of(index)
         wanted = self._settings()
         same = index.manifest.model == compatible_with.model and all(
-            settings[k] == wanted[k] for k in ("chunk_tokens", "chunk_overlap", "embed_title")
+            settings[k] == wanted[k]
+            for k in ("chunk_tokens", "chunk_overlap", "embed_title", "quantize")
         )
         return index if same else None
 
     def _write(
         self, articles: list[Article], previous: Index | None, model: str, settings: dict
     ) -> BuildReport:
+        check_store(settings["store"], settings["milvus_uri"], self.config.index_path)
         chunker = Chunker(settings["chunk_tokens"], settings["chunk_overlap"])
         with_title = settings["embed_title"]
         known = _vectors_by_article(previous)
@@ -169,15 +177,25 @@ class IndexBuilder:
                     pending.append((len(chunks), text))
                 rows.append(previous.embeddings[row] if row is not None else None)
                 chunks.append(chunk)
-        embedder = self.embedder(model)
+        embedder = self.embedder(model, settings["quantize"])
         vectors = np.zeros((len(chunks), embedder.dim), dtype=np.float32)
         for i, vector in enumerate(rows):
             if vector is not None:
                 vectors[i] = vector
-        if pending:
-            fresh = embedder.embed([t for _, t in pending], progress=self.progress)
-            vectors[[r for r, _ in pending]] = fresh
+        # identical texts (syndicated copies, boilerplate) are embedded once
+        unique = list(dict.fromkeys(text for _, text in pending))
+        if unique:
+            fresh = embedder.embed(unique, progress=self.progress)
+            slot = {text: i for i, text in enumerate(unique)}
+            vectors[[r for r, _ in pending]] = fresh[[slot[t] for _, t in pending]]
         by_id = {a.id: a for a in articles}
+        store = create_store(
+            settings["store"],
+            vectors,
+            settings["index_type"],
+            settings["milvus_uri"],
+            self.config.index_path,
+        )
         manifest = Manifest(
             model=model,
             dim=embedder.dim,
@@ -185,7 +203,13 @@ class IndexBuilder:
             chunk_overlap=settings["chunk_overlap"],
             embed_title=settings["embed_title"],
             index_type=settings["index_type"],
-            index_factory=factory_string(settings["index_type"], len(chunks), embedder.dim),
+            index_factory=(
+                factory_string(settings["index_type"], len(chunks), embedder.dim)
+                if settings["store"] == "faiss"
+                else "milvus AUTOINDEX"
+            ),
+            quantize=settings["quantize"],
+            store=settings["store"],
             articles=len(articles),
             chunks=len(chunks),
             corpus_fingerprint=_fingerprint(by_id),
@@ -197,14 +221,19 @@ class IndexBuilder:
             articles=articles,
             chunks=chunks,
             embeddings=vectors,
-            store=FaissStore.from_vectors(vectors, settings["index_type"]),
+            store=store,
             bm25=BM25Index.build([embed_text(by_id[c.article_id], c, True) for c in chunks]),
             article_bm25=BM25Index.build([article_text(a) for a in articles]),
         )
-        with new_version(self.config.index_path) as staging:
-            index.save(staging)
+        try:
+            with new_version(self.config.index_path) as staging:
+                index.save(staging)
+        except BaseException:
+            store.discard()
+            raise
+        store.retire_others(keep=previous.store if previous is not None else None)
         return BuildReport(
-            str(self.config.index_dir), len(articles), len(chunks), embedded=len(pending)
+            str(self.config.index_dir), len(articles), len(chunks), embedded=len(unique)
         )
 
     @staticmethod
@@ -221,6 +250,9 @@ def _settings_of(index: Index) -> dict:
         "chunk_overlap": m.chunk_overlap,
         "embed_title": m.embed_title,
         "index_type": m.index_type,
+        "quantize": m.quantize,
+        "store": m.store,
+        "milvus_uri": getattr(index.store, "uri", ""),
     }
 
 

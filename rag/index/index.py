@@ -12,7 +12,7 @@ from rag.errors import IndexCorruptError, IndexMismatchError
 from rag.filters import SearchFilter, ordinal_days
 from rag.index.layout import current_version
 from rag.index.manifest import Manifest
-from rag.store import FaissStore, VectorStore
+from rag.store import VectorStore, load_store
 from rag.store.bm25 import BM25Index
 from rag.types import Article, Chunk, Passage
 
@@ -49,6 +49,11 @@ class Index:
         self.by_id = {a.id: a for a in self.articles}
         position = {a.id: i for i, a in enumerate(self.articles)}
         self.chunk_article = np.array([position[c.article_id] for c in self.chunks], dtype=np.int64)
+        # article a's chunk rows are _by_article[_starts[a]:_starts[a + 1]] (no per-query scan)
+        self._by_article = np.argsort(self.chunk_article, kind="stable")
+        self._starts = np.searchsorted(
+            self.chunk_article[self._by_article], np.arange(len(self.articles) + 1)
+        )
         self.published_days = ordinal_days([a.published for a in self.articles])
 
     @classmethod
@@ -70,12 +75,13 @@ class Index:
             articles = [Article(**json.loads(line)) for line in _lines(folder / ARTICLES_FILE)]
             by_id = {a.id: a for a in articles}
             chunks = [_chunk(json.loads(line), by_id) for line in _lines(folder / CHUNKS_FILE)]
-            embeddings = np.load(folder / EMBEDDINGS_FILE, allow_pickle=False)
+            # memory-mapped: a question reads only the rows it scores; the store has its own copy
+            embeddings = np.load(folder / EMBEDDINGS_FILE, mmap_mode="r", allow_pickle=False)
         except (OSError, ValueError, TypeError, KeyError) as exc:
             raise IndexCorruptError(
                 f"Index data in '{folder}' is unreadable ({exc}). Rebuild with `rag index build`."
             ) from None
-        store, bm25 = FaissStore.load(folder), BM25Index.load(folder)
+        store, bm25 = load_store(folder, manifest.store), BM25Index.load(folder)
         if BM25Index.exists(folder, ARTICLE_BM25):
             article_bm25 = BM25Index.load(folder, ARTICLE_BM25)
         else:  # written by an older version: rebuilt in memory (seconds per thousand articles)
@@ -105,6 +111,10 @@ class Index:
         self.bm25.save(folder)
         self.article_bm25.save(folder, ARTICLE_BM25)
         self.manifest.write(folder)
+
+    def article_rows(self, article: int) -> np.ndarray:
+        """The chunk rows of the article at position ``article``."""
+        return self._by_article[self._starts[article] : self._starts[article + 1]]
 
     def article_mask(self, search_filter: SearchFilter | None) -> np.ndarray | None:
         """Boolean mask over articles admitted by the filter (None when nothing is filtered)."""

@@ -35,6 +35,8 @@ class Manifest:
     created: str
     files: dict[str, str] = field(default_factory=dict)
     index_factory: str = ""  # the FAISS index ``index_type`` resolved to (e.g. "Flat")
+    quantize: str = "none"  # the embedder's weight quantization ("none" or "int8")
+    store: str = "faiss"  # where the vectors live: "faiss" (this folder) or "milvus"
     format_version: int = FORMAT_VERSION
 
     def write(self, folder: Path) -> None:

@@ -27,7 +27,9 @@ def create_retriever(
     index = index or Index.load(config.index_dir, model=config.model)
     if kind == "bm25":
         return BM25Retriever(index)
-    embedder = embedder or create_embedder(index.manifest.model, batch_size=config.batch_size)
+    embedder = embedder or create_embedder(
+        index.manifest.model, config.batch_size, index.manifest.quantize
+    )
     if kind == "dense":
         return DenseRetriever(index, embedder)
     prior = RecencyPrior(half_life=config.half_life_days) if config.half_life_days > 0 else None

@@ -52,7 +52,9 @@ class HybridRetriever(Retriever):
     paraphrases; chunk BM25 finds names and rare words the small embedder blurs; article
     BM25 sees what the whole story is about, which a chunk alone often does not say.
     ``candidates`` (default 50) is how deep each list is read; ``rrf_k`` (default 60)
-    flattens the weight of the top ranks; ``article_weight`` is 2.0. ``prior`` (a
+    flattens the weight of the top ranks; ``article_weight`` is 2.0. ``feedback`` > 0
+    expands the article query with the heaviest terms of that many first-pass articles
+    (pseudo-relevance feedback; off by default: it did not help on RealTimeQA). ``prior`` (a
     :class:`RecencyPrior`, None to ignore dates) then multiplies each score by its
     article's recency weight relative to the question's "now"
     (``SearchFilter.now``, default today) and the dates the question names.
@@ -70,8 +72,10 @@ class HybridRetriever(Retriever):
         rrf_k: int = 60,
         article_weight: float = 2.0,
         prior: RecencyPrior | None = RecencyPrior(),  # noqa: B008 (frozen, shared safely)
+        feedback: int = 0,
     ):
         self.index, self.embedder = index, embedder
+        self.feedback = feedback
         self.candidates, self.rrf_k = candidates, rrf_k
         self.article_weight, self.prior = article_weight, prior
 
@@ -90,13 +94,16 @@ class HybridRetriever(Retriever):
         article_score = np.zeros(len(index.articles))
         if self.article_weight:
             top_articles, _ = index.article_bm25.search(query, depth, articles)
+            if self.feedback:  # expand the article query by the first pass's best articles
+                expanded = index.article_bm25.feedback_scores(query, top_articles[: self.feedback])
+                top_articles, _ = index.article_bm25.top(expanded, depth, articles)
             ranks = np.arange(len(top_articles))
             article_score[top_articles] = self.article_weight / (self.rrf_k + ranks + 1)
             # an article found only by its whole text enters through its closest chunk
             present = set(index.chunk_article[list(fused)].tolist()) if fused else set()
             for article in top_articles:
                 if int(article) not in present:
-                    rows = np.flatnonzero(index.chunk_article == article)
+                    rows = index.article_rows(int(article))
                     fused[int(rows[np.argmax(index.embeddings[rows] @ vector)])] = 0.0
         ids = np.fromiter(fused, dtype=np.int64, count=len(fused))
         owners = index.chunk_article[ids]

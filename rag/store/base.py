@@ -27,3 +27,11 @@ class VectorStore(ABC):
     @property
     @abstractmethod
     def size(self) -> int: ...
+
+    def discard(self) -> None:
+        """Free storage this store holds outside the index folder (a failed write)."""
+        return None  # a store kept inside the version folder is removed with it
+
+    def retire_others(self, keep: VectorStore | None) -> None:
+        """Free storage of this index's older versions, except ``keep``'s."""
+        return None

@@ -90,10 +90,37 @@ class BM25Index:
             return np.zeros(self.matrix.shape[0], dtype=np.float32)
         return np.asarray(self.matrix[:, sorted(terms)].sum(axis=1)).ravel()
 
+    def feedback_scores(
+        self, query: str, documents: np.ndarray, terms: int = 10, weight: float = 0.5
+    ) -> np.ndarray:
+        """Scores for ``query`` expanded by pseudo-relevance feedback (RM3-like): the
+        ``terms`` heaviest BM25 terms of ``documents`` (the first pass's best), added with
+        a total weight of ``weight`` relative to the query's own terms."""
+        own = {self.vocab[t] for t in tokenize(query) if t in self.vocab}
+        if not own or not len(documents):
+            return self.scores(query)
+        if not hasattr(self, "_rows"):
+            self._rows = self.matrix.tocsr()  # row access; built once, on first use
+        mass = np.asarray(self._rows[documents].sum(axis=0)).ravel()
+        mass[sorted(own)] = 0.0
+        extra = np.argpartition(-mass, terms)[:terms] if len(mass) > terms else np.arange(len(mass))
+        extra = extra[mass[extra] > 0]
+        columns = np.array(sorted(own) + extra.tolist())
+        weights = np.concatenate(
+            [np.ones(len(own)), weight * len(own) * mass[extra] / max(mass[extra].sum(), 1e-9)]
+        )
+        return np.asarray(self.matrix[:, columns] @ weights).ravel()
+
     def search(
         self, query: str, k: int, allowed: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
-        scores = self.scores(query)
+        return self.top(self.scores(query), k, allowed)
+
+    @staticmethod
+    def top(
+        scores: np.ndarray, k: int, allowed: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The ``k`` best-scoring documents (only ``allowed`` ones), best first."""
         if allowed is not None:
             scores = np.where(allowed, scores, 0.0)
         candidates = np.flatnonzero(scores > 0)

@@ -1,0 +1,49 @@
+"""The int8 embedder option: recorded in the manifest, used for questions, close to float."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rag.config import Config
+from rag.embed import create_embedder
+from rag.index import Index, IndexBuilder
+from rag.retrieve import create_retriever
+from tests.conftest import CANONICAL, PESKOV_QUOTE
+
+
+@pytest.fixture(scope="module")
+def int8_embedder():
+    return create_embedder("all-MiniLM-L6-v2", quantize="int8")
+
+
+def test_int8_vectors_stay_close_to_float(embedder, int8_embedder):
+    texts = [CANONICAL, "Flooding closed Yellowstone.", PESKOV_QUOTE, "Stocks fell on Tuesday."]
+    float_vectors, int8_vectors = embedder.embed(texts), int8_embedder.embed(texts)
+    assert int8_vectors.shape == float_vectors.shape
+    assert np.allclose(np.linalg.norm(int8_vectors, axis=1), 1.0, atol=1e-4)
+    assert (float_vectors * int8_vectors).sum(axis=1).min() > 0.95
+    # and the model really changed: a no-op would give identical vectors
+    assert not np.allclose(float_vectors, int8_vectors, atol=1e-4)
+
+
+def test_an_int8_index_records_it_and_embeds_questions_the_same_way(tmp_path, int8_embedder):
+    config = Config(index_dir=str(tmp_path / "index"), quantize="int8")
+    IndexBuilder(config, embedder=int8_embedder).build()
+    index = Index.load(config.index_dir)
+    assert index.manifest.quantize == "int8"
+    retriever = create_retriever(config.with_(quantize="none"), index=index)
+    assert retriever.embedder.quantize == "int8"  # from the manifest, not the config
+    assert any(PESKOV_QUOTE in p.text for p in retriever.retrieve(CANONICAL, k=3))
+
+
+def test_switching_quantization_re_embeds(tmp_path, embedder, int8_embedder):
+    config = Config(index_dir=str(tmp_path / "index"))
+    IndexBuilder(config, embedder=embedder).build()
+    report = IndexBuilder(config.with_(quantize="int8"), embedder=int8_embedder).build()
+    assert report.embedded == report.chunks  # float vectors are not reused for int8
+
+
+def test_unknown_quantization_is_refused():
+    with pytest.raises(ValueError, match="unknown quantization"):
+        create_embedder("all-MiniLM-L6-v2", quantize="int4")

@@ -202,7 +202,8 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument(
         "--index-type",
         choices=("auto", *INDEX_TYPES),
-        help="vector index: exact 'flat', or approximate (default auto: flat below 200k chunks)",
+        help="vector index: exact 'flat', or approximate (default auto: flat below 20k "
+        "chunks, hnsw below 200k, then ivf-sq8)",
     )
     build.add_argument(
         "--quantize",

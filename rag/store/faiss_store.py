@@ -13,7 +13,7 @@ from rag.store.base import VectorStore
 FILENAME = "vectors.faiss"
 
 # Index types by name -> FAISS factory string (inner product on normalised vectors).
-# Bytes per vector at 384 dimensions: flat 1536, hnsw ~1800, ivf-sq8 ~392, ivf-pq ~56.
+# Bytes per vector at 384 dimensions: flat 1536, hnsw ~1800, ivf-sq8 ~394, ivf-pq ~58.
 INDEX_TYPES = {
     "flat": "Flat",
     "hnsw": "HNSW32,Flat",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import time
 from pathlib import Path
@@ -47,6 +48,9 @@ def client(uri: str):
                 "pip install 'newsrag[milvus]'."
             ) from None
 
+        lite_log = logging.getLogger("milvus_lite")  # its traceback would repeat our error
+        level = lite_log.level
+        lite_log.setLevel(logging.CRITICAL)
         try:
             _clients[uri] = MilvusClient(uri=uri, token=os.environ.get("MILVUS_TOKEN", ""))
         except Exception as exc:  # pymilvus raises several unrelated types here
@@ -57,6 +61,8 @@ def client(uri: str):
                 else ""
             )
             raise InputError(f"Cannot connect to Milvus at '{uri}': {exc}.{hint}") from None
+        finally:
+            lite_log.setLevel(level)
     return _clients[uri]
 
 

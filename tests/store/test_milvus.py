@@ -116,3 +116,31 @@ def test_cli_builds_on_milvus_and_answers(tmp_path):
         timeout=300,
     )
     assert "rigid time frames" in asked.stdout
+
+
+def test_a_milvus_lite_file_held_by_another_process_is_a_one_line_error(tmp_path):
+    uri = str(tmp_path / "held.db")
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from rag.store.milvus_store import client; "
+            f"client({uri!r}); print('held', flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        build = [sys.executable, "-m", "rag", "index", "build", "--store", "milvus"]
+        done = subprocess.run(
+            [*build, "--uri", uri, "--index-dir", str(tmp_path / "index")],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    finally:
+        holder.kill()
+    assert done.returncode != 0
+    assert "one process at a time" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "index" / "CURRENT").exists()

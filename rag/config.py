@@ -25,8 +25,8 @@ class Config:
     - ``max_file_bytes``: larger input files are skipped, not read.
     - ``batch_size``: embedding batch size (texts are length-sorted first).
     - ``quantize``: ``none`` (default) or ``int8``: dynamic int8 embedder weights, ~1.8x
-      faster indexing on CPUs with VNNI (~1.6x without), ranking metrics within a point of
-      float on the eval set (docs/performance.md).
+      faster indexing on CPUs with VNNI (~1.6x without), MRR within about a point of float
+      (docs/performance.md).
       Recorded in the manifest; questions are embedded the same way.
     - ``index_type``: the FAISS index: ``flat`` (exact), ``hnsw``, ``ivf-sq8`` or
       ``ivf-pq`` (approximate: faster or smaller at scale, recall below 1); ``auto``

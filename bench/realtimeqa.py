@@ -12,6 +12,7 @@ correct option) for the extractive and local LLM answerers on a sample of questi
 Prints a table and writes JSON.
 
     python bench/realtimeqa.py [--data DIR] [--sample 30] [--no-llm] [--no-langchain] [--out FILE]
+    python bench/realtimeqa.py --quantize int8 ...   # the int8 embedder, its own cached index
 
 Skips cleanly (exit 0) when the data folder is absent.
 """
@@ -97,15 +98,19 @@ def scores(ranked: list[str], gold: set[str]) -> dict[str, float]:
 
 
 def open_index(data: Path, index_dir: Path, embedder) -> tuple[Index, dict[str, str], float]:
-    """The project's index of every article (built once, then reused), the doc id ->
-    article id map, and the build seconds (None when reused)."""
+    """The project's index of every article (built once with ``embedder``, then reused),
+    the doc id -> article id map, and the build seconds (None when reused)."""
     # one JSON-lines file holds every article, so the per-file size limit is raised
-    config = Config(index_dir=str(index_dir), max_file_bytes=500_000_000)
+    quantize = getattr(embedder, "quantize", "none")
+    config = Config(index_dir=str(index_dir), max_file_bytes=500_000_000, quantize=quantize)
     with tempfile.TemporaryDirectory() as folder:
         corpus, ids = load_corpus(data, Path(folder))
         try:
             index = Index.load(config.index_dir, model=config.model)
-            if index.manifest.articles == len(set(ids.values())):
+            if (index.manifest.articles, index.manifest.quantize) == (
+                len(set(ids.values())),
+                quantize,
+            ):
                 return index, ids, None
         except IndexNotFoundError:
             pass
@@ -151,9 +156,8 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    parser.add_argument(
-        "--index-dir", type=Path, default=ROOT / "bench" / "out" / "realtimeqa-index"
-    )
+    parser.add_argument("--index-dir", type=Path, help="default bench/out/realtimeqa-index")
+    parser.add_argument("--quantize", choices=("none", "int8"), default="none", help="embedder")
     parser.add_argument("--sample", type=int, default=30, help="questions for answer accuracy")
     parser.add_argument("--no-llm", action="store_true")
     parser.add_argument("--no-langchain", action="store_true", help="skip LangChain's recipe")
@@ -164,8 +168,10 @@ def main() -> int:
         return 0
     lines = (args.data / "queries_dev.jsonl").read_text(encoding="utf-8").splitlines()
     queries = [json.loads(line) for line in lines if line.strip()]
-    config = Config(index_dir=str(args.index_dir))
-    embedder = create_embedder(config.model)
+    suffix = "" if args.quantize == "none" else f"-{args.quantize}"
+    args.index_dir = args.index_dir or ROOT / "bench" / "out" / f"realtimeqa-index{suffix}"
+    config = Config(index_dir=str(args.index_dir), quantize=args.quantize)
+    embedder = create_embedder(config.model, quantize=args.quantize)
     index, ids, build_seconds = open_index(args.data, args.index_dir, embedder)
     results: dict = {
         "questions": len(queries),
@@ -183,7 +189,7 @@ def main() -> int:
             for q in queries
         ]
     )
-    if not args.no_langchain:
+    if not args.no_langchain and args.quantize == "none":  # its cached vectors are float
         results["retrieval"][LANGCHAIN] = langchain_row(args, queries, ids, embedder)
     defaults = create_retriever(config, index=index, embedder=embedder)
     retrievers = {

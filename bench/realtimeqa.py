@@ -31,7 +31,7 @@ from pathlib import Path
 from eval.dataset import contains
 from rag.answer import ExtractiveAnswerer, LLMAnswerer
 from rag.config import Config
-from rag.embed import create_embedder
+from rag.embed import QUANTIZATIONS, create_embedder
 from rag.errors import IndexNotFoundError
 from rag.index import Index, IndexBuilder
 from rag.ingest.loaders import load_file
@@ -157,7 +157,7 @@ def main() -> int:
     )
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--index-dir", type=Path, help="default bench/out/realtimeqa-index")
-    parser.add_argument("--quantize", choices=("none", "int8"), default="none", help="embedder")
+    parser.add_argument("--quantize", choices=QUANTIZATIONS, default="none", help="embedder")
     parser.add_argument("--sample", type=int, default=30, help="questions for answer accuracy")
     parser.add_argument("--no-llm", action="store_true")
     parser.add_argument("--no-langchain", action="store_true", help="skip LangChain's recipe")

@@ -75,7 +75,7 @@ class SentenceTransformerEmbedder(Embedder):
         self.dim = int(get_dim())
         self.quantize = quantize
         if quantize == "int8":
-            self.model = _quantize_int8(self.model)
+            self.model = quantize_int8(self.model)
 
     def embed(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
         if not texts:
@@ -90,12 +90,13 @@ class SentenceTransformerEmbedder(Embedder):
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
-def _quantize_int8(model):
-    """Dynamic int8 linear layers, per-channel weight scales (vectors stay close to float).
+def quantize_int8(model, full_range: bool | None = None):
+    """A copy of ``model`` with dynamic int8 linear layers and per-channel weight scales.
 
     torch quantizes activations to 7 bits on x86 because the AVX2 int8 instruction can
     saturate its 16-bit sums. CPUs with VNNI accumulate in 32 bits, so there the full
-    8-bit range is used: mean cosine to the float vectors 0.994 against 0.978, and faster.
+    8-bit range is used: mean cosine to the float vectors 0.994 against 0.978, and faster
+    (``bench/quantize.py``). ``full_range`` None (default) decides by the CPU.
     """
     import warnings
 
@@ -107,7 +108,7 @@ def _quantize_int8(model):
         model = quantize_dynamic(
             model, {torch.nn.Linear: per_channel_dynamic_qconfig}, dtype=torch.qint8
         )
-    if has_vnni():
+    if has_vnni() if full_range is None else full_range:
         for module in model.modules():
             if isinstance(module, torch.ao.nn.quantized.dynamic.Linear):
                 module.forward = types.MethodType(_full_range_forward, module)

@@ -77,7 +77,7 @@ def test_activation_range_follows_the_cpu(monkeypatch, vnni):
 
     monkeypatch.setattr(sentence_transformer, "has_vnni", lambda: vnni)
     torch.manual_seed(0)
-    model = sentence_transformer._quantize_int8(torch.nn.Sequential(torch.nn.Linear(64, 32)))
+    model = sentence_transformer.quantize_int8(torch.nn.Sequential(torch.nn.Linear(64, 32)))
     x = torch.randn(4, 64) * 3
     packed = model[0]._packed_params._packed_params
     expected = torch.ops.quantized.linear_dynamic(x, packed, reduce_range=not vnni)

@@ -26,6 +26,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 from eval.dataset import contains
@@ -87,8 +88,13 @@ def gold_articles(query: dict, ids: dict[str, str]) -> set[str]:
     return {ids[doc] for doc in query["gold_doc_ids"] if doc in ids}
 
 
+def first_rank(ranked: list[str], gold: set[str]) -> int | None:
+    """The 1-based rank of the first gold article in the top 10, None when absent."""
+    return next((i for i, doc in enumerate(ranked[:10], 1) if doc in gold), None)
+
+
 def scores(ranked: list[str], gold: set[str]) -> dict[str, float]:
-    rank = next((i for i, doc in enumerate(ranked[:10], 1) if doc in gold), None)
+    rank = first_rank(ranked, gold)
     return {
         "recall@1": float(rank == 1),
         "recall@5": float(rank is not None and rank <= 5),
@@ -213,6 +219,7 @@ def main() -> int:
         ),
     }
     summed = "defaults, article = best + 0.5 x second-best chunk"
+    gold_rank: dict[str, int | None] = {}
     for name, retriever in retrievers.items():
         rows, latencies, summed_rows = [], [], []
         for q in queries:
@@ -222,9 +229,12 @@ def main() -> int:
             latencies.append((time.perf_counter() - started) * 1000)
             rows.append(scores(article_ranking(passages), gold_articles(q, ids)))
             summed_rows.append(scores(article_ranking(passages, 0.5), gold_articles(q, ids)))
+            if retriever is defaults:
+                gold_rank[q["id"]] = first_rank(article_ranking(passages), gold_articles(q, ids))
         results["retrieval"][name] = {**mean_scores(rows), "p50_ms": statistics.median(latencies)}
         if retriever is defaults:  # article-level aggregation: the same passages, summed
             results["retrieval"][summed] = mean_scores(summed_rows)
+    results["defaults_gold_rank"] = gold_rank  # per question, for reading the misses
 
     sample = queries[: args.sample]
     retriever = defaults
@@ -258,6 +268,8 @@ def main() -> int:
             f"| {name} | {s['recall@1']:.3f} | {s['recall@5']:.3f} | {s['recall@10']:.3f} "
             f"| {s['mrr@10']:.3f} | {p50} |"
         )
+    histogram = Counter(str(r) if r else "not in top 10" for r in gold_rank.values())
+    print("defaults, rank of the gold article:", dict(sorted(histogram.items())))
     for name, a in results["answers"].items():
         print(
             f"answer accuracy ({name}, first {a['sample']} questions): {a['accuracy']:.3f} "

@@ -268,8 +268,13 @@ def main() -> int:
             f"| {name} | {s['recall@1']:.3f} | {s['recall@5']:.3f} | {s['recall@10']:.3f} "
             f"| {s['mrr@10']:.3f} | {p50} |"
         )
-    histogram = Counter(str(r) if r else "not in top 10" for r in gold_rank.values())
-    print("defaults, rank of the gold article:", dict(sorted(histogram.items())))
+    histogram = Counter(r or 11 for r in gold_rank.values())  # 11: not in the top 10
+    print(
+        "defaults, rank of the gold article:",
+        ", ".join(
+            f"{'not in top 10' if r == 11 else r}: {n}" for r, n in sorted(histogram.items())
+        ),
+    )
     for name, a in results["answers"].items():
         print(
             f"answer accuracy ({name}, first {a['sample']} questions): {a['accuracy']:.3f} "

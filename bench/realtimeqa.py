@@ -20,6 +20,7 @@ Skips cleanly (exit 0) when the data folder is absent.
 from __future__ import annotations
 
 import argparse
+import copy
 import gzip
 import json
 import statistics
@@ -27,7 +28,10 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from dataclasses import dataclass, replace
 from pathlib import Path
+
+import numpy as np
 
 from eval.dataset import contains
 from rag.answer import ExtractiveAnswerer, LLMAnswerer
@@ -38,7 +42,7 @@ from rag.index import Index, IndexBuilder
 from rag.ingest.loaders import load_file
 from rag.llm.backends import LlamaCppBackend
 from rag.llm.models import is_installed, resolve_llm
-from rag.retrieve import HybridRetriever, SearchFilter, create_retriever
+from rag.retrieve import HybridRetriever, Retriever, SearchFilter, create_retriever
 from rag.retrieve.temporal import RecencyPrior
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -103,19 +107,22 @@ def scores(ranked: list[str], gold: set[str]) -> dict[str, float]:
     }
 
 
-def open_index(data: Path, index_dir: Path, embedder) -> tuple[Index, dict[str, str], float]:
-    """The project's index of every article (built once with ``embedder``, then reused),
-    the doc id -> article id map, and the build seconds (None when reused)."""
+def open_index(data: Path, config: Config, embedder) -> tuple[Index, dict[str, str], float]:
+    """The project's index of every article (built once with ``config`` and ``embedder``,
+    then reused), the doc id -> article id map, and the build seconds (None when reused)."""
     # one JSON-lines file holds every article, so the per-file size limit is raised
-    quantize = getattr(embedder, "quantize", "none")
-    config = Config(index_dir=str(index_dir), max_file_bytes=500_000_000, quantize=quantize)
+    config = replace(config, max_file_bytes=500_000_000)
     with tempfile.TemporaryDirectory() as folder:
         corpus, ids = load_corpus(data, Path(folder))
         try:
             index = Index.load(config.index_dir, model=config.model)
-            if (index.manifest.articles, index.manifest.quantize) == (
-                len(set(ids.values())),
-                quantize,
+            built = index.manifest
+            # the same articles as loaded now (a loader change can retitle some), same settings
+            if (set(index.by_id), built.quantize, built.chunk_tokens, built.chunk_overlap) == (
+                set(ids.values()),
+                config.quantize,
+                config.chunk_tokens,
+                config.chunk_overlap,
             ):
                 return index, ids, None
         except IndexNotFoundError:
@@ -153,6 +160,38 @@ def langchain_row(args, queries: list[dict], ids: dict[str, str], embedder) -> d
     return {**mean_scores(rows), "p50_ms": statistics.median(latencies)}
 
 
+class DenseFeedback(Retriever):
+    """Rocchio feedback on the query vector: retrieve with ``retriever``, move the query
+    vector toward the mean vector of the ``articles`` best articles by ``beta``, retrieve
+    again (twice the work)."""
+
+    name = "dense-feedback"
+
+    def __init__(self, retriever: HybridRetriever, index: Index, beta=0.5, articles=1):
+        self.retriever, self.index, self.beta, self.articles = retriever, index, beta, articles
+
+    def _retrieve(self, query, k, search_filter):
+        first = self.retriever.retrieve(query, k, search_filter)
+        rows = [self.index.position[a] for a in article_ranking(first)[: self.articles]]
+        embedder = self.retriever.embedder
+        vector = embedder.embed_query(query) + self.beta * self.index.article_embeddings[rows].mean(
+            axis=0
+        )
+        shifted = copy.copy(self.retriever)
+        shifted.embedder = _Fixed(vector / np.linalg.norm(vector))
+        return shifted.retrieve(query, k, search_filter)
+
+
+@dataclass
+class _Fixed:
+    """An embedder that answers every query with one vector."""
+
+    vector: np.ndarray
+
+    def embed_query(self, query: str) -> np.ndarray:
+        return self.vector.astype(np.float32)
+
+
 def mean_scores(rows: list[dict[str, float]]) -> dict[str, float]:
     return {k: statistics.mean(r[k] for r in rows) for k in rows[0]}
 
@@ -164,6 +203,8 @@ def main() -> int:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--index-dir", type=Path, help="default bench/out/realtimeqa-index")
     parser.add_argument("--quantize", choices=QUANTIZATIONS, default="none", help="embedder")
+    parser.add_argument("--chunk-tokens", type=int, default=Config.chunk_tokens)
+    parser.add_argument("--chunk-overlap", type=int, default=Config.chunk_overlap)
     parser.add_argument("--sample", type=int, default=30, help="questions for answer accuracy")
     parser.add_argument("--no-llm", action="store_true")
     parser.add_argument("--no-langchain", action="store_true", help="skip LangChain's recipe")
@@ -174,11 +215,19 @@ def main() -> int:
         return 0
     lines = (args.data / "queries_dev.jsonl").read_text(encoding="utf-8").splitlines()
     queries = [json.loads(line) for line in lines if line.strip()]
+    chunking = (args.chunk_tokens, args.chunk_overlap)
     suffix = "" if args.quantize == "none" else f"-{args.quantize}"
+    if chunking != (Config.chunk_tokens, Config.chunk_overlap):
+        suffix += f"-chunks{args.chunk_tokens}-{args.chunk_overlap}"
     args.index_dir = args.index_dir or ROOT / "bench" / "out" / f"realtimeqa-index{suffix}"
-    config = Config(index_dir=str(args.index_dir), quantize=args.quantize)
+    config = Config(
+        index_dir=str(args.index_dir),
+        quantize=args.quantize,
+        chunk_tokens=args.chunk_tokens,
+        chunk_overlap=args.chunk_overlap,
+    )
     embedder = create_embedder(config.model, quantize=args.quantize)
-    index, ids, build_seconds = open_index(args.data, args.index_dir, embedder)
+    index, ids, build_seconds = open_index(args.data, config, embedder)
     results: dict = {
         "questions": len(queries),
         "articles": len(set(ids.values())),
@@ -202,20 +251,24 @@ def main() -> int:
         "BM25 (chunks)": create_retriever(config, kind="bm25", index=index),
         "dense (chunks)": create_retriever(config, kind="dense", index=index, embedder=embedder),
         "hybrid: dense + BM25 chunks, RRF": HybridRetriever(
-            index, embedder, config.candidates, config.rrf_k, article_weight=0, prior=None
+            index, embedder, article_weight=0, article_vector_weight=0, prior=None
         ),
         "+ whole-article BM25": HybridRetriever(
-            index, embedder, config.candidates, config.rrf_k, config.article_weight, prior=None
+            index, embedder, article_vector_weight=0, prior=None
         ),
+        "+ whole-article vector (mean of its chunks)": HybridRetriever(index, embedder, prior=None),
         "+ time awareness = project defaults": defaults,
-        "defaults + pseudo-relevance feedback (top 3 articles, 10 terms)": HybridRetriever(
+        "defaults without the whole-article vector": HybridRetriever(
             index,
             embedder,
-            config.candidates,
-            config.rrf_k,
-            config.article_weight,
-            RecencyPrior(half_life=config.half_life_days),
-            feedback=3,
+            article_vector_weight=0,
+            prior=RecencyPrior(half_life=config.half_life_days),
+        ),
+        "defaults + BM25 pseudo-relevance feedback (top 3 articles, 10 terms)": HybridRetriever(
+            index, embedder, prior=RecencyPrior(half_life=config.half_life_days), feedback=3
+        ),
+        "defaults + dense feedback (query vector + 0.5 x top article's vector)": DenseFeedback(
+            defaults, index
         ),
     }
     summed = "defaults, article = best + 0.5 x second-best chunk"

@@ -36,9 +36,13 @@ class Config:
     - ``store``: ``faiss`` (default: vectors in the index folder, in memory when served)
       or ``milvus`` (vectors in Milvus at ``milvus_uri``: a Milvus Lite ``*.db`` file, by
       default ``<index_dir>/milvus.db``, or a server such as ``http://host:19530``).
-    - ``candidates``: how many dense and BM25 hits each feed into fusion.
+    - ``candidates``: how many chunks and articles each ranking feeds into fusion (100).
     - ``rrf_k``: the reciprocal-rank-fusion constant (60 is the literature default).
     - ``article_weight``: weight of the whole-article BM25 ranking in fusion (2.0; 0 off).
+    - ``article_vector_weight``: weight of the whole-article vector ranking (each
+      article's mean chunk vector) in fusion (32.0 with its own flat rank constant, 500;
+      0 off). It ranks stories about the asked topic above digests that mention it in
+      passing (see :class:`rag.retrieve.HybridRetriever`).
     - ``half_life_days``: how fast the recency bonus of fresh articles fades, relative to
       the question's "now" (30 days; 0 turns time awareness off).
     - ``answerer``: ``auto`` (the local LLM when its model is installed, else
@@ -59,9 +63,10 @@ class Config:
     index_type: str = "auto"
     store: str = "faiss"
     milvus_uri: str = ""
-    candidates: int = 50
+    candidates: int = 100
     rrf_k: int = 60
     article_weight: float = 2.0
+    article_vector_weight: float = 32.0
     half_life_days: float = 30.0
     answerer: str = "auto"
     llm: str = "qwen2.5-1.5b"

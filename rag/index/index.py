@@ -19,12 +19,27 @@ from rag.types import Article, Chunk, Passage
 ARTICLES_FILE = "articles.jsonl"
 CHUNKS_FILE = "chunks.jsonl"
 EMBEDDINGS_FILE = "embeddings.npy"
+ARTICLE_EMBEDDINGS_FILE = "article_embeddings.npy"
 ARTICLE_BM25 = "bm25_articles"
 
 
 def article_text(article: Article) -> str:
     """What whole-article keyword search sees: the title, then the text."""
     return f"{article.title}\n{article.text}"
+
+
+def article_vectors(embeddings: np.ndarray, chunk_article: np.ndarray, count: int) -> np.ndarray:
+    """Each article's vector: the normalised mean of its chunk vectors (zero when it has
+    none). A story about one thing keeps a sharp mean; a digest of many topics averages
+    out, so it ranks below an article about the asked topic even when one of its
+    paragraphs matches as well. Read in blocks, so a memory-mapped matrix is never copied
+    whole."""
+    sums = np.zeros((count, embeddings.shape[1]), dtype=np.float32)
+    for start in range(0, len(embeddings), 65536):
+        block = slice(start, start + 65536)
+        np.add.at(sums, chunk_article[block], np.asarray(embeddings[block], dtype=np.float32))
+    norms = np.linalg.norm(sums, axis=1, keepdims=True)
+    return np.divide(sums, norms, out=np.zeros_like(sums), where=norms > 0)
 
 
 def embed_text(article: Article, chunk: Chunk, with_title: bool) -> str:
@@ -44,17 +59,24 @@ class Index:
     store: VectorStore
     bm25: BM25Index
     article_bm25: BM25Index
+    article_embeddings: np.ndarray | None = None  # computed from ``embeddings`` when None
 
     def __post_init__(self) -> None:
         self.by_id = {a.id: a for a in self.articles}
-        position = {a.id: i for i, a in enumerate(self.articles)}
-        self.chunk_article = np.array([position[c.article_id] for c in self.chunks], dtype=np.int64)
+        self.position = {a.id: i for i, a in enumerate(self.articles)}  # article id -> row
+        self.chunk_article = np.array(
+            [self.position[c.article_id] for c in self.chunks], dtype=np.int64
+        )
         # article a's chunk rows are _by_article[_starts[a]:_starts[a + 1]] (no per-query scan)
         self._by_article = np.argsort(self.chunk_article, kind="stable")
         self._starts = np.searchsorted(
             self.chunk_article[self._by_article], np.arange(len(self.articles) + 1)
         )
         self.published_days = ordinal_days([a.published for a in self.articles])
+        if self.article_embeddings is None:
+            self.article_embeddings = article_vectors(
+                self.embeddings, self.chunk_article, len(self.articles)
+            )
 
     @classmethod
     def load(cls, index_dir: str | Path, model: str | None = None, verify: bool = True) -> Index:
@@ -77,6 +99,9 @@ class Index:
             chunks = [_chunk(json.loads(line), by_id) for line in _lines(folder / CHUNKS_FILE)]
             # memory-mapped: a question reads only the rows it scores; the store has its own copy
             embeddings = np.load(folder / EMBEDDINGS_FILE, mmap_mode="r", allow_pickle=False)
+            # absent in an index written by an older version: computed on load
+            means = folder / ARTICLE_EMBEDDINGS_FILE
+            article_embeddings = np.load(means, allow_pickle=False) if means.exists() else None
         except (OSError, ValueError, TypeError, KeyError) as exc:
             raise IndexCorruptError(
                 f"Index data in '{folder}' is unreadable ({exc}). Rebuild with `rag index build`."
@@ -91,11 +116,22 @@ class Index:
             len(sizes) != 1
             or embeddings.shape[1:] != (manifest.dim,)
             or article_bm25.matrix.shape[0] != len(articles)
+            or (article_embeddings is not None and len(article_embeddings) != len(articles))
         ):
             raise IndexCorruptError(
                 f"Index files in '{folder}' disagree in size. Rebuild with `rag index build`."
             )
-        return cls(folder, manifest, articles, chunks, embeddings, store, bm25, article_bm25)
+        return cls(
+            folder,
+            manifest,
+            articles,
+            chunks,
+            embeddings,
+            store,
+            bm25,
+            article_bm25,
+            article_embeddings,
+        )
 
     def save(self, folder: Path) -> None:
         """Write every file of this index into ``folder`` (an empty staging folder)."""
@@ -107,6 +143,7 @@ class Index:
                 row = {"article_id": chunk.article_id, "start": chunk.start, "end": chunk.end}
                 handle.write(json.dumps(row) + "\n")
         np.save(folder / EMBEDDINGS_FILE, self.embeddings, allow_pickle=False)
+        np.save(folder / ARTICLE_EMBEDDINGS_FILE, self.article_embeddings, allow_pickle=False)
         self.store.save(folder)
         self.bm25.save(folder)
         self.article_bm25.save(folder, ARTICLE_BM25)

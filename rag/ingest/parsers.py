@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from urllib.parse import unquote, urlsplit
 
 
 class ParseError(ValueError):
@@ -37,11 +38,32 @@ def decode_text(data: bytes) -> str:
 
 
 def first_line_title(text: str) -> str | None:
-    """The first line when it reads like a headline (short, not a sentence)."""
+    """The first line when it reads like a headline: short, not a sentence, and not a
+    dateline ("WASHINGTON (AP) —")."""
     line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
     line = line.lstrip("#").strip()
-    if line and len(line) <= _MAX_TITLE and not line.endswith((".", ",", ";")):
+    if line and len(line) <= _MAX_TITLE and not line.endswith((".", ",", ";", "—", "–", "-")):
         return line
+    return None
+
+
+_PAGE_SUFFIX = re.compile(r"\.(s?html?|php|aspx?|jsp)$", re.IGNORECASE)
+
+
+def url_title(url: str | None) -> str | None:
+    """The headline a news URL spells in its path, or None when no path segment reads
+    like one (two or more words joined by hyphens or underscores).
+
+    ``https://x.com/2022/06/15/business/ford-recall/index.html`` gives "Ford recall".
+    Long numeric ids in the slug ("world-europe-61234567") are left out.
+    """
+    if not url:
+        return None
+    for segment in reversed(unquote(urlsplit(url).path).split("/")):
+        words = re.split(r"[-_+\s]+", _PAGE_SUFFIX.sub("", segment))
+        words = [w for w in words if w and not (w.isdigit() and len(w) > 4)]
+        if len(words) >= 2 and sum(w.isalpha() and len(w) > 1 for w in words) >= 2:
+            return " ".join(words).capitalize()[:_MAX_TITLE]
     return None
 
 
@@ -95,7 +117,8 @@ def parse_html(data: bytes) -> Iterator[Record]:
     title = meta.title if meta and meta.title else None
     published = normalize_date(meta.date) if meta and meta.date else None
     url = meta.url if meta and meta.url else None
-    yield Record(text=text, title=title or first_line_title(text), published=published, url=url)
+    title = title or url_title(url) or first_line_title(text)
+    yield Record(text=text, title=title, published=published, url=url)
 
 
 def parse_pdf(data: bytes) -> Iterator[Record]:
@@ -126,6 +149,11 @@ def _pick(obj: dict, keys: tuple[str, ...]) -> object:
     return next((obj[k] for k in keys if obj.get(k) not in (None, "")), None)
 
 
+def _untitled(text: str, url: object) -> str:
+    """A title for a record that has none."""
+    return url_title(str(url) if url else None) or first_line_title(text) or opening_words(text)
+
+
 def parse_jsonl(data: bytes) -> Iterator[Record | ParseError]:
     """One article per line; a bad line yields a ParseError naming it, the rest still load."""
     for number, line in enumerate(decode_text(data).split("\n"), start=1):
@@ -144,8 +172,10 @@ def parse_jsonl(data: bytes) -> Iterator[Record | ParseError]:
         url = _pick(obj, _URL_KEYS)
         yield Record(
             text=text.replace("\r\n", "\n"),
-            # the file name says nothing about one article among many: use its opening words
-            title=str(title) if title else first_line_title(text) or opening_words(text),
+            # without a title: the publisher's URL slug names the article; the first line
+            # is a guess (often a dateline or page chrome); the file name says nothing
+            # about one article among many
+            title=str(title) if title else _untitled(text, url),
             published=normalize_date(_pick(obj, _DATE_KEYS)),
             url=str(url) if url else None,
         )

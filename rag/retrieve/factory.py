@@ -39,5 +39,6 @@ def create_retriever(
         candidates=config.candidates,
         rrf_k=config.rrf_k,
         article_weight=config.article_weight,
+        article_vector_weight=config.article_vector_weight,
         prior=prior,
     )

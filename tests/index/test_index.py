@@ -1,3 +1,4 @@
+import dataclasses
 import io
 import os
 import random
@@ -15,6 +16,7 @@ import pytest
 from rag.config import Config
 from rag.errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError, InputError
 from rag.index import Index, IndexBuilder
+from rag.index.index import ARTICLE_EMBEDDINGS_FILE, article_vectors
 from rag.index.layout import current_version
 from rag.retrieve import HybridRetriever
 from tests.conftest import CANONICAL, write_articles
@@ -66,6 +68,7 @@ def test_missing_index_names_the_fix(tmp_path):
         "bm25_articles_vocab.json",
         "chunks.jsonl",
         "embeddings.npy",
+        "article_embeddings.npy",
         "articles.jsonl",
         "manifest.json",
         "CURRENT",
@@ -238,3 +241,21 @@ def test_an_edited_article_re_embeds_only_its_changed_chunks(tmp_path, embedder)
     index = Index.load(config.index_dir)
     fresh = embedder.embed([f"{index.articles[0].title}\n{c.text}" for c in index.chunks])
     assert np.allclose(index.embeddings, fresh, atol=1e-4)  # reused vectors are the right ones
+
+
+def test_article_vectors_are_the_normalised_mean_of_their_chunks(sample_index_dir):
+    index = Index.load(sample_index_dir)
+    assert (current_version(sample_index_dir) / ARTICLE_EMBEDDINGS_FILE).is_file()
+    for row in range(len(index.articles)):
+        mean = np.asarray(index.embeddings)[index.article_rows(row)].mean(axis=0)
+        assert np.allclose(index.article_embeddings[row], mean / np.linalg.norm(mean), atol=1e-5)
+    # an index written before the file existed gets the same vectors on load
+    older = dataclasses.replace(index, article_embeddings=None)
+    assert np.allclose(older.article_embeddings, index.article_embeddings, atol=1e-6)
+
+
+def test_an_article_without_chunks_has_a_zero_vector():
+    vectors = article_vectors(
+        np.array([[3.0, 4.0], [3.0, 4.0], [0.0, 2.0]]), np.array([0, 0, 2]), 3
+    )
+    assert np.allclose(vectors, [[0.6, 0.8], [0.0, 0.0], [0.0, 1.0]])

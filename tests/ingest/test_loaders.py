@@ -1,8 +1,11 @@
 import json
 from pathlib import Path
 
+import pytest
+
 from rag.ingest import load_paths, load_sample_corpus, sample_corpus_dir
 from rag.ingest.loaders import article_id, load_file
+from rag.ingest.parsers import url_title
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "corpus"
 
@@ -144,4 +147,41 @@ def test_same_body_under_different_headlines_is_two_articles(tmp_path):
         "Walmart slashes prices",
         "Sprite drops its green bottle",
         "Rail workers in Leeds walked out on Monday over pay, the union …",
+    ]
+
+
+@pytest.mark.parametrize(
+    "url,title",
+    [
+        ("https://www.cnn.com/2022/06/15/business/ford-recall/index.html", "Ford recall"),
+        ("https://news.test/world/europe/rail_strike_ends.html", "Rail strike ends"),
+        ("https://www.bbc.co.uk/news/world-europe-61234567", "World europe"),
+        ("https://news.test/story/12345678", None),  # an id, not words
+        ("https://news.test/2022/06/15/", None),
+        ("https://news.test/a/b-c", None),  # single letters say nothing
+        ("", None),
+        (None, None),
+    ],
+)
+def test_url_title_reads_the_slug(url, title):
+    assert url_title(url) == title
+
+
+def test_an_untitled_row_is_named_by_its_url_slug_before_its_first_line(tmp_path):
+    boilerplate = "1. How relevant is this ad to you?\n\nVideo player was slow to load content"
+    rows = [
+        {"text": boilerplate, "url": "https://x.test/2022/06/15/business/ford-recall/index.html"},
+        {
+            "text": "CNN —\n\nThe Speaker landed in Taipei late on Tuesday.",
+            "url": "https://x.test/1",
+        },
+        {"text": "CNN —\n\nThe Speaker landed in Taipei late on Tuesday, officials said."},
+    ]
+    (tmp_path / "pages.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    titles = [a.title for a in load_paths([tmp_path]).articles]
+    # the slug names the page; a dateline is not a headline, so the opening words stand in
+    assert titles == [
+        "Ford recall",
+        "CNN — The Speaker landed in Taipei late on Tuesday.",
+        "CNN — The Speaker landed in Taipei late on Tuesday, officials said.",
     ]

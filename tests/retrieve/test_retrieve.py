@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 from langchain_core.documents import Document
 from langchain_core.runnables import RunnableLambda
@@ -111,3 +113,65 @@ def test_langchain_retriever_invoke_and_lcel_chain(hybrid):
     out = chain.invoke(CANONICAL)
     assert out.startswith("[1] peace-deal-skepticism.txt:")
     assert len(retriever.batch([CANONICAL, "Witkoff"])) == 2
+
+
+DIGEST = """Morning briefing: five things to know
+
+Markets: Stocks fell for a third day as investors weighed higher interest rates and weak
+earnings from retailers, with the tech index down two percent.
+
+Football: The home side won the cup final on penalties after a goalless draw, its first
+title in eleven years, and fans filled the square.
+
+Harbour: Flood water closed the coast road near the harbour on Tuesday after the river
+overflowed.
+
+Election: The council vote count was delayed by a software fault, officials said, and
+results are now expected on Friday afternoon.
+"""
+STORY = """Harbour flooding
+
+Residents near the harbour spent the night on higher ground as the river rose through town.
+Emergency crews pumped water from cellars and the fire brigade rescued two people from a car.
+The coast road stayed shut on Tuesday and engineers will inspect the sea wall for damage.
+Shops on the quay lost stock to the water and the mayor promised help with repairs.
+"""
+FLOOD_QUESTION = "Which road was closed by the flooding near the harbour?"
+
+
+@pytest.fixture(scope="module")
+def digest_index(tmp_path_factory, embedder) -> Index:
+    folder = tmp_path_factory.mktemp("digest")
+    (folder / "docs").mkdir()
+    (folder / "docs" / "briefing.txt").write_text(DIGEST)
+    (folder / "docs" / "flood.txt").write_text(STORY)
+    config = Config(index_dir=str(folder / "idx"), chunk_tokens=40, chunk_overlap=0)
+    IndexBuilder(config, embedder=embedder).build([folder / "docs"])
+    return Index.load(config.index_dir)
+
+
+def test_a_story_about_the_topic_is_nearer_as_a_whole_than_a_digest(digest_index, embedder):
+    """The premise of the article-vector ranking: the digest's one paragraph matches the
+    question best, but its mean vector is diffuse, so the story wins as a whole."""
+    index, question = digest_index, embedder.embed_query(FLOOD_QUESTION)
+    row = {Path(a.source).name: i for i, a in enumerate(index.articles)}
+    briefing, story = row["briefing.txt"], row["flood.txt"]
+    best_chunk = {
+        a: (index.embeddings[index.article_rows(a)] @ question).max() for a in row.values()
+    }
+    assert best_chunk[briefing] > best_chunk[story]
+    whole = index.article_embeddings @ question
+    assert whole[story] > whole[briefing]
+
+
+def test_article_vector_ranking_adds_its_weight_by_flat_rank(digest_index, embedder):
+    only_vectors = HybridRetriever(digest_index, embedder, article_weight=0, prior=None)
+    found = only_vectors.retrieve(FLOOD_QUESTION, 10)
+    article = {Path(p.source).name: p.scores["article"] for p in found}
+    # defaults: weight 32 over a flat constant of 500, the nearer article (the story) first
+    assert article == {
+        "flood.txt": pytest.approx(32 / 501),
+        "briefing.txt": pytest.approx(32 / 502),
+    }
+    off = HybridRetriever(digest_index, embedder, article_weight=0, article_vector_weight=0)
+    assert {p.scores["article"] for p in off.retrieve(FLOOD_QUESTION, 10)} == {0.0}

@@ -56,8 +56,8 @@ class HybridRetriever(Retriever):
     paraphrases; chunk BM25 finds names and rare words the small embedder blurs; the
     article lists see what the whole story is about, which a chunk alone often does not
     say. ``candidates`` (default 100) is how deep each list is read (the chunk lists at
-    least ``k`` deep, the article lists exactly ``candidates``, so a result does not
-    depend on how many passages are asked for); ``rrf_k`` (default 60) flattens the
+    least ``k`` deep, the article lists exactly ``candidates``, so the ranking does not
+    change with ``k`` up to ``candidates``); ``rrf_k`` (default 60) flattens the
     weight of the top ranks; ``article_weight`` (2.0) weighs article BM25.
 
     The article-vector list (each article's mean chunk vector, weight

@@ -59,7 +59,11 @@ def url_title(url: str | None) -> str | None:
     """
     if not url:
         return None
-    for segment in reversed(unquote(urlsplit(url).path).split("/")):
+    try:
+        path = urlsplit(url).path
+    except ValueError:  # malformed ("http://[bad"): no slug to read, the record still loads
+        return None
+    for segment in reversed(unquote(path).split("/")):
         words = re.split(r"[-_+\s]+", _PAGE_SUFFIX.sub("", segment))
         words = [w for w in words if w and not (w.isdigit() and len(w) > 4)]
         if len(words) >= 2 and sum(w.isalpha() and len(w) > 1 for w in words) >= 2:

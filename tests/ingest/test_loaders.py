@@ -159,6 +159,7 @@ def test_same_body_under_different_headlines_is_two_articles(tmp_path):
         ("https://news.test/story/12345678", None),  # an id, not words
         ("https://news.test/2022/06/15/", None),
         ("https://news.test/a/b-c", None),  # single letters say nothing
+        ("http://[bad/flood-news", None),  # malformed: no slug, no exception
         ("", None),
         (None, None),
     ],
@@ -185,3 +186,14 @@ def test_an_untitled_row_is_named_by_its_url_slug_before_its_first_line(tmp_path
         "CNN — The Speaker landed in Taipei late on Tuesday.",
         "CNN — The Speaker landed in Taipei late on Tuesday, officials said.",
     ]
+
+
+def test_a_malformed_url_does_not_stop_the_file_loading(tmp_path):
+    rows = [
+        {"text": "Flood water closed the coast road.", "url": "http://[bad/flood-news"},
+        {"title": "Fine", "text": "A fine article."},
+    ]
+    (tmp_path / "pages.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    result = load_paths([tmp_path])
+    assert [a.title for a in result.articles] == ["Flood water closed the coast road.", "Fine"]
+    assert result.articles[0].source == "http://[bad/flood-news" and not result.skipped

@@ -163,23 +163,26 @@ def langchain_row(args, queries: list[dict], ids: dict[str, str], embedder) -> d
 class DenseFeedback(Retriever):
     """Rocchio feedback on the query vector: retrieve with ``retriever``, move the query
     vector toward the mean vector of the ``articles`` best articles by ``beta``, retrieve
-    again (twice the work)."""
+    again (one query embedding, two rankings)."""
 
     name = "dense-feedback"
 
     def __init__(self, retriever: HybridRetriever, index: Index, beta=0.5, articles=1):
         self.retriever, self.index, self.beta, self.articles = retriever, index, beta, articles
 
+    def _with_vector(self, vector: np.ndarray) -> HybridRetriever:
+        fixed = copy.copy(self.retriever)
+        fixed.embedder = _Fixed(vector)
+        return fixed
+
     def _retrieve(self, query, k, search_filter):
-        first = self.retriever.retrieve(query, k, search_filter)
+        vector = self.retriever.embedder.embed_query(query)
+        first = self._with_vector(vector).retrieve(query, k, search_filter)
         rows = [self.index.position[a] for a in article_ranking(first)[: self.articles]]
-        embedder = self.retriever.embedder
-        vector = embedder.embed_query(query) + self.beta * self.index.article_embeddings[rows].mean(
-            axis=0
+        shifted = vector + self.beta * self.index.article_embeddings[rows].mean(axis=0)
+        return self._with_vector(shifted / np.linalg.norm(shifted)).retrieve(
+            query, k, search_filter
         )
-        shifted = copy.copy(self.retriever)
-        shifted.embedder = _Fixed(vector / np.linalg.norm(vector))
-        return shifted.retrieve(query, k, search_filter)
 
 
 @dataclass

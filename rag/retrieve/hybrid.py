@@ -180,11 +180,11 @@ def _closest_chunks(index: Index, articles: list[int], query: np.ndarray) -> lis
     groups = [rows for rows in map(index.article_rows, articles) if len(rows)]
     if not groups:
         return []
-    rows = np.concatenate(groups)
+    rows, sizes = np.concatenate(groups), [len(g) for g in groups]
     similarity = np.asarray(index.embeddings[rows]) @ query
-    owner = np.repeat(np.arange(len(groups)), [len(g) for g in groups])
+    owner = np.repeat(np.arange(len(groups)), sizes)
     best = np.lexsort((-similarity, owner))  # by article, most similar first
-    starts = np.concatenate(([0], np.cumsum([len(g) for g in groups])[:-1]))
+    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
     return rows[best[starts]].tolist()
 
 

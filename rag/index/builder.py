@@ -17,7 +17,7 @@ from rag.errors import InputError
 from rag.index.index import Index, article_text, embed_text
 from rag.index.layout import new_version, writer_lock
 from rag.index.manifest import Manifest
-from rag.ingest import Skipped, load_paths, load_sample_corpus
+from rag.ingest import Skipped, load_paths, load_sample_corpus, page_of
 from rag.store import check_store, create_store
 from rag.store.bm25 import BM25Index
 from rag.store.faiss_store import factory_string
@@ -43,7 +43,7 @@ class BuildReport:
         return (
             f"{self.articles} articles, {self.chunks} chunks in '{self.index_dir}' "
             f"(+{self.added} -{self.removed} articles, {self.embedded} chunks embedded, "
-            f"{len(self.skipped)} files skipped, {self.seconds:.1f}s)"
+            f"{len(self.skipped)} skipped, {self.seconds:.1f}s)"
         )
 
     def to_dict(self) -> dict:
@@ -90,8 +90,9 @@ class IndexBuilder:
         return self._finish(report, loaded.skipped, started)
 
     def add(self, paths: Sequence[str | Path], relative: bool = False) -> BuildReport:
-        """Add the articles under ``paths``; an article whose source is already indexed with
-        different content replaces it. Uses the index's own model and chunk settings.
+        """Add the articles under ``paths``; an article whose page (its URL, tracking
+        parameters aside, else its file name) is indexed with different content replaces
+        it. Uses the index's own model and chunk settings.
         ``relative`` names files in a folder by their path inside it (uploads)."""
         started = time.perf_counter()
         loaded = load_paths(paths, self.config.max_file_bytes, relative=relative)
@@ -100,8 +101,8 @@ class IndexBuilder:
         with writer_lock(self.config.index_path):
             current = Index.load(self.config.index_dir)
             new = [a for a in loaded.articles if a.id not in current.by_id]
-            replaced = {a.source for a in new}
-            kept = [a for a in current.articles if a.source not in replaced]
+            replaced = {page_of(a) for a in new}  # a new version of a page replaces the old
+            kept = [a for a in current.articles if page_of(a) not in replaced]
             report = self._write(kept + new, current, current.manifest.model, _settings_of(current))
         report.added = len(new)
         report.removed = len(current.articles) - len(kept)

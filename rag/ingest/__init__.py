@@ -5,7 +5,15 @@ from rag.ingest.loaders import (
     Skipped,
     load_paths,
     load_sample_corpus,
+    page_of,
     sample_corpus_dir,
 )
 
-__all__ = ["LoadResult", "Skipped", "load_paths", "load_sample_corpus", "sample_corpus_dir"]
+__all__ = [
+    "LoadResult",
+    "Skipped",
+    "load_paths",
+    "load_sample_corpus",
+    "page_of",
+    "sample_corpus_dir",
+]

@@ -9,6 +9,7 @@ from importlib import resources
 from pathlib import Path
 
 from rag.ingest.parsers import PARSERS, ParseError, Record
+from rag.ingest.urls import page_key
 from rag.types import Article
 
 DEFAULT_MAX_BYTES = 20_000_000
@@ -119,10 +120,46 @@ def load_file(
     return result
 
 
+def page_of(article: Article) -> str:
+    """What an article is a version of: the page its URL names (tracking parameters,
+    ``www.`` and ``index.html`` aside, see ``page_key``), else its source name."""
+    return page_key(article.source) or article.source
+
+
+def latest_per_page(articles: list[Article]) -> tuple[list[Article], list[Skipped]]:
+    """One article per web page: of the articles whose URLs name the same page (a page
+    scraped twice, or linked with tracking parameters), the latest published is kept, and
+    on a tie the later one, as a re-crawl updates a page. The others are returned as
+    skipped. Articles without a URL are all kept: a file's records share its name."""
+    latest: dict[str, Article] = {}
+    for article in articles:
+        key = page_key(article.source)
+        if key is not None:
+            held = latest.get(key)
+            if held is None or (article.published or "") >= (held.published or ""):
+                latest[key] = article
+    kept, skipped = [], []
+    for article in articles:
+        key = page_key(article.source)
+        if key is None or latest[key] is article:
+            kept.append(article)
+        else:
+            newer = latest[key]
+            skipped.append(
+                Skipped(
+                    article.source,
+                    f"an older copy of the page at {newer.source} "
+                    f"({newer.published or 'undated'}), which is kept",
+                )
+            )
+    return kept, skipped
+
+
 def load_paths(
     paths: Iterable[str | Path], max_bytes: int = DEFAULT_MAX_BYTES, relative: bool = False
 ) -> LoadResult:
-    """Load every supported file under ``paths``; duplicates (same content) are kept once."""
+    """Load every supported file under ``paths``. Duplicates (same content) are kept once,
+    and of two copies of one web page the newer (``latest_per_page``)."""
     result = LoadResult()
     seen: set[str] = set()
     for path, name in _walk(paths, relative):
@@ -135,4 +172,6 @@ def load_paths(
             if article.id not in seen:
                 seen.add(article.id)
                 result.articles.append(article)
+    result.articles, older = latest_per_page(result.articles)
+    result.skipped.extend(older)
     return result

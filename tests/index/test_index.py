@@ -1,5 +1,6 @@
 import dataclasses
 import io
+import json
 import os
 import random
 import shutil
@@ -138,6 +139,29 @@ def test_changed_article_replaces_its_old_version(tmp_path, embedder):
     index = Index.load(config.index_dir)
     assert (report.added, report.removed) == (1, 1)
     assert [a.text for a in index.articles] == ["Story\n\nThe council voted no on Tuesday.\n"]
+
+
+def test_a_new_copy_of_a_page_under_a_tracking_link_replaces_the_old(tmp_path, embedder):
+    def page(url: str, text: str) -> dict:
+        return {"title": "Rents", "text": text, "url": url, "published": "2022-08-24"}
+
+    config = Config(index_dir=str(tmp_path / "idx"))
+    builder = IndexBuilder(config, embedder=embedder)
+    first = tmp_path / "first.jsonl"
+    first.write_text(
+        json.dumps(page("https://news.test/rents/index.html", "Rents rose 12%."))
+        + "\n"
+        + json.dumps({"title": "Other", "text": "Other news.", "url": "https://news.test/x"})
+    )
+    builder.build([first])
+    update = tmp_path / "update.jsonl"
+    update.write_text(
+        json.dumps(page("https://www.news.test/rents?utm_source=x", "Rents rose 12.3%."))
+    )
+    report = builder.add([update])
+    index = Index.load(config.index_dir)
+    assert (report.added, report.removed) == (1, 1)
+    assert sorted(a.text for a in index.articles) == ["Other news.", "Rents rose 12.3%."]
 
 
 def test_remove_unknown_article_is_an_error_and_keeps_the_index(index_copy, embedder):

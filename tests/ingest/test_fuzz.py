@@ -1,7 +1,7 @@
 """Property-based fuzzing of the loaders and the chunker with hostile files: every file is
 indexed or skipped with a reason, and a good file beside it is never affected.
 
-``RAG_FUZZ_EXAMPLES`` sets the cases per property (default 300; 6 properties)."""
+``RAG_FUZZ_EXAMPLES`` sets the cases per property (default 300; 7 properties)."""
 
 import json
 import os
@@ -144,3 +144,24 @@ def test_one_megabyte_single_line_is_chunked_within_budget(tmp_path):
     chunks = Chunker(200, 40).split(article)
     assert len(chunks) > 100
     assert all(article.text[c.start : c.end] == c.text for c in chunks)
+
+
+hostile_url = st.one_of(
+    st.text(max_size=60),
+    st.builds(
+        str.__add__,
+        st.sampled_from(["http://", "https://", "https://[", "http://x.test:", "https://x.test/"]),
+        nasty_text,
+    ),
+)
+
+
+@FUZZ
+@given(urls=st.lists(hostile_url, min_size=1, max_size=6))
+def test_hostile_urls_never_stop_a_load_nor_lose_a_row_unsaid(tmp_path, urls):
+    rows = [{"title": f"t{i}", "text": f"Row {i}.", "url": u} for i, u in enumerate(urls)]
+    path = _write(tmp_path, ".jsonl", "\n".join(json.dumps(r) for r in rows).encode())
+    result = load_paths([path])
+    # each row is an article, or an older copy of a page another row is, and says so
+    assert len(result.articles) + len(result.skipped) == len(rows)
+    assert all("older copy" in s.reason for s in result.skipped)

@@ -6,6 +6,7 @@ import pytest
 from rag.ingest import load_paths, load_sample_corpus, sample_corpus_dir
 from rag.ingest.loaders import article_id, load_file
 from rag.ingest.parsers import url_title
+from rag.ingest.urls import page_key
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "corpus"
 
@@ -197,3 +198,93 @@ def test_a_malformed_url_does_not_stop_the_file_loading(tmp_path):
     result = load_paths([tmp_path])
     assert [a.title for a in result.articles] == ["Flood water closed the coast road.", "Fine"]
     assert result.articles[0].source == "http://[bad/flood-news" and not result.skipped
+
+
+@pytest.mark.parametrize(
+    "url,key",
+    [
+        ("https://www.cnn.com/2022/08/24/homes/rents/index.html", "cnn.com/2022/08/24/homes/rents"),
+        ("http://cnn.com/2022/08/24/homes/rents/index.html/", "cnn.com/2022/08/24/homes/rents"),
+        (
+            "https://cnn.com/2022/08/24/homes/rents?utm_source=ribbon&cid=feeds",
+            "cnn.com/2022/08/24/homes/rents",
+        ),
+        ("https://news.test:443/a/#comments", "news.test/a"),
+        ("https://news.test/a?amp", "news.test/a"),
+        # a parameter that names the page stays, sorted; the tracking one goes
+        (
+            "https://news.test/story.php?utm_medium=x&id=42&page=2",
+            "news.test/story.php?id=42&page=2",
+        ),
+        ("https://news.test:8080/a", "news.test:8080/a"),
+        ("https://news.test/A", "news.test/A"),  # paths are case-sensitive
+        ("https://www.news.test/?utm_source=x", None),  # a front page names no article
+        ("peace-deal-skepticism.txt", None),  # a file, not a web page
+        ("ftp://news.test/a", None),
+        ("http://[bad/flood-news", None),
+        ("https://news.test:99999/a", None),  # port out of range
+        ("", None),
+        (None, None),
+    ],
+)
+def test_page_key_ignores_what_does_not_change_the_page(url, key):
+    assert page_key(url) == key
+
+
+def _rows(path: Path, rows: list[dict]) -> None:
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+
+
+def test_copies_of_one_page_load_as_its_latest_version(tmp_path):
+    page = "https://news.test/2022/08/24/homes/rents/index.html"
+    _rows(
+        tmp_path / "a.jsonl",
+        [
+            {"title": "Rents", "text": "Rents rose 12%.", "url": page, "published": "2022-08-24"},
+            {"title": "Other", "text": "Other news.", "url": "https://news.test/other"},
+            {"title": "No link", "text": "A record with no URL."},
+            {"title": "No link either", "text": "Another record with no URL."},
+        ],
+    )
+    _rows(  # a later crawl through a tracking link, and an older one
+        tmp_path / "b.jsonl",
+        [
+            {
+                "title": "Rents hit a record",
+                "text": "Rents rose 12.3% to $1,879.",
+                "url": "http://www.news.test/2022/08/24/homes/rents?utm_source=ribbon",
+                "published": "2022-08-25",
+            },
+            {"title": "Rents", "text": "Rents rose.", "url": page, "published": "2022-08-23"},
+        ],
+    )
+    result = load_paths([tmp_path])
+    assert [a.title for a in result.articles] == [
+        "Other",
+        "No link",
+        "No link either",  # records without a URL are never merged
+        "Rents hit a record",
+    ]
+    assert [s.path for s in result.skipped] == [page, page]
+    assert all("older copy" in s.reason and "2022-08-25" in s.reason for s in result.skipped)
+
+
+def test_of_two_same_day_copies_of_a_page_the_later_one_is_kept(tmp_path):
+    rows = [
+        {
+            "title": "First",
+            "text": "First crawl.",
+            "url": "https://news.test/a",
+            "published": "2022-06-01",
+        },
+        {
+            "title": "Second",
+            "text": "Second crawl.",
+            "url": "https://news.test/a/",
+            "published": "2022-06-01",
+        },
+        {"title": "Undated", "text": "Undated crawl.", "url": "https://news.test/a?cid=x"},
+    ]
+    _rows(tmp_path / "a.jsonl", rows)
+    # a dated copy is newer than an undated one
+    assert [a.title for a in load_paths([tmp_path]).articles] == ["Second"]

@@ -36,6 +36,13 @@ _IN_MONTH = re.compile(
 )
 _CALENDAR = re.compile(r"\b(this|last) (year|month)\b", re.I)
 _IN_YEAR = re.compile(rf"\b(?:in|during|since)\s+{_YEAR}\b", re.I)
+_WEEKDAYS = {name.lower(): i for i, name in enumerate(calendar.day_name)}
+# "on Wednesday", "early Thursday", "last Friday"; a bare weekday is too often a name
+# ("Black Friday", "Super Tuesday") and "by Friday" too often a deadline
+_WEEKDAY = re.compile(
+    r"\b(?P<lead>on|early|late|last|since)\s+(?P<weekday>" + "|".join(_WEEKDAYS) + r")\b",
+    re.I,
+)
 _ISO = re.compile(r"\b(?P<year>(?:19|20)\d\d)-(?P<month>[01]\d)-(?P<day>[0-3]\d)\b")
 _DAY_COVERAGE = 3  # news about a day is published that day and the next few
 
@@ -79,9 +86,11 @@ def time_scope(question: str, now: date) -> TimeScope:
     """Read the date expressions in ``question`` relative to ``now``.
 
     Understood: today, yesterday, this/last week, this/past/last month, this/last year,
-    a named day ("June 3", "on June 3, 2022", "2022-06-03"), a named month ("in April",
-    "mid-May", "since May 2022") and a year ("in 2021"). A month or day without a year is
-    its latest occurrence up to ``now``.
+    a named day ("June 3", "on June 3, 2022", "2022-06-03"), a weekday ("on Wednesday",
+    "early Thursday", "last Friday", "since Monday": one within the past week, so the
+    question is about current news), a named month ("in April", "mid-May", "since May
+    2022") and a year ("in 2021"). A month, day or weekday is its latest occurrence up to
+    ``now`` ("last Friday" asked on a Friday is a week ago).
     """
     recent = bool(_RECENT.search(question))
     for pattern, back_start, back_end in _RELATIVE:
@@ -110,6 +119,13 @@ def time_scope(question: str, now: date) -> TimeScope:
         except ValueError:
             continue
         return TimeScope(now, day, day + timedelta(days=_DAY_COVERAGE), recent)
+    match = _WEEKDAY.search(question)
+    if match:  # the latest such weekday up to now ("last": before today)
+        lead = match["lead"].lower()
+        back = (now.weekday() - _WEEKDAYS[match["weekday"].lower()]) % 7 or 7 * (lead == "last")
+        day = now - timedelta(days=back)
+        end = now if lead == "since" else day + timedelta(days=_DAY_COVERAGE)
+        return TimeScope(now, day, end, True)
     match = next((m for m in _IN_MONTH.finditer(question) if not _names_a_place(question, m)), None)
     if match:
         month = _MONTHS[match["month"].lower()]

@@ -41,6 +41,13 @@ def d(text: str) -> date:
         ("What was announced last month?", "2022-05-01", "2022-05-31", False),
         ("Who has won most races this year?", "2022-01-01", "2022-06-16", True),
         ("What did inflation reach last year?", "2021-01-01", "2021-12-31", False),
+        # weekdays: the latest one up to now (a Thursday); "last" means before today
+        ("What did Biden announce on Wednesday?", "2022-06-15", "2022-06-18", True),
+        ("Who was missing early Thursday?", "2022-06-16", "2022-06-19", True),
+        ("What did the jury decide on Friday?", "2022-06-10", "2022-06-13", True),
+        ("What did the council say last Thursday?", "2022-06-09", "2022-06-12", True),
+        ("What has changed since Monday?", "2022-06-13", "2022-06-16", True),
+        ("What did the Fed announce on Friday, June 3?", "2022-06-03", "2022-06-06", False),
     ],
 )
 def test_date_phrases_become_windows_relative_to_now(question, start, end, recent):
@@ -58,6 +65,9 @@ def test_date_phrases_become_windows_relative_to_now(question, start, end, recen
         ("Who founded the company?", False),
         ("What did Peskov say about timelines?", False),
         ("How many people live in May County?", False),  # a name, not a month phrase
+        ("How much did shoppers spend on Black Friday?", False),  # names, not weekdays
+        ("Who won Super Tuesday?", False),
+        ("Which bill must pass by Friday?", False),  # a deadline
     ],
 )
 def test_recency_cues_without_a_window(question, recent):
@@ -77,6 +87,16 @@ def test_prior_favours_fresh_news_and_never_drops_old_or_undated():
     april = prior.weights(published, time_scope("What happened in May?", NOW))
     assert april[1] > plain[1] and april[2] > 0 and april[3] == 1.0
     assert np.all(prior.weights(published[:0], TimeScope(NOW)) == np.zeros(0))
+
+
+def test_a_named_weekday_is_this_weeks():
+    published = ordinal_days(["2022-06-13", "2022-06-12", "2022-06-06"])  # Mon, Sun, Mon
+    prior = RecencyPrior()
+    monday = prior.weights(published, time_scope("What did he say on Monday?", NOW))
+    recent = prior.weights(published, time_scope("What did he say recently?", NOW))
+    # the day before barely differs by freshness alone; named, Monday stands out
+    assert monday[0] / monday[1] > 2 > recent[0] / recent[1]
+    assert monday[1] > monday[2]  # last week's Monday is not this week's
 
 
 def test_search_filter_now_defaults_to_today_and_rejects_bad_dates():

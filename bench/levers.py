@@ -1,0 +1,87 @@
+"""Retrieval levers measured on RealTimeQA (bench/realtimeqa.py) and not shipped: each wraps
+the project's retriever, so it is measured exactly against the defaults."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from rag.index import Index
+from rag.retrieve import HybridRetriever, Retriever
+from rag.types import Passage
+
+
+def _articles(passages: list[Passage]) -> list[str]:
+    """Article ids in the order of their best chunk."""
+    return list(dict.fromkeys(p.article_id for p in passages))
+
+
+class DenseFeedback(Retriever):
+    """Rocchio feedback on the query vector: retrieve with ``retriever``, move the query
+    vector toward the mean vector of the ``articles`` best articles by ``beta``, retrieve
+    again (one query embedding, two rankings)."""
+
+    name = "dense-feedback"
+
+    def __init__(self, retriever: HybridRetriever, index: Index, beta=0.5, articles=1):
+        self.retriever, self.index, self.beta, self.articles = retriever, index, beta, articles
+
+    def _with_vector(self, vector: np.ndarray) -> HybridRetriever:
+        fixed = copy.copy(self.retriever)
+        fixed.embedder = _Fixed(vector)
+        return fixed
+
+    def _retrieve(self, query, k, search_filter):
+        vector = self.retriever.embedder.embed_query(query)
+        first = self._with_vector(vector).retrieve(query, k, search_filter)
+        rows = [self.index.position[a] for a in _articles(first)[: self.articles]]
+        shifted = vector + self.beta * self.index.article_embeddings[rows].mean(axis=0)
+        return self._with_vector(shifted / np.linalg.norm(shifted)).retrieve(
+            query, k, search_filter
+        )
+
+
+@dataclass
+class _Fixed:
+    """An embedder that answers every query with one vector."""
+
+    vector: np.ndarray
+
+    def embed_query(self, query: str) -> np.ndarray:
+        return self.vector.astype(np.float32)
+
+
+class Rescore(Retriever):
+    """Re-scores the best chunk of each of the ``articles`` (default 3) top articles with a
+    second, larger sentence-transformers model (the issue's all-mpnet-base-v2 lever) and
+    reorders them by reciprocal-rank fusion of the two orders (constant 1; a tie keeps the
+    first order). The second model embeds the chunks at question time: about 0.4 s a chunk
+    for mpnet on two cores, which is why it is measured here and not shipped."""
+
+    name = "rescore"
+
+    def __init__(self, retriever: Retriever, model: Path, articles: int = 3):
+        from sentence_transformers import SentenceTransformer  # loaded only when measured
+
+        self.retriever, self.articles = retriever, articles
+        self.model = SentenceTransformer(str(model), device="cpu")
+
+    def _retrieve(self, query, k, search_filter):
+        passages = self.retriever.retrieve(query, k, search_filter)
+        best: dict[str, Passage] = {}
+        for p in passages:
+            best.setdefault(p.article_id, p)
+        top = list(best.values())[: self.articles]
+        vectors = self.model.encode(
+            [query] + [f"{p.title}\n{p.text}" for p in top], normalize_embeddings=True
+        )
+        second = np.argsort(-(vectors[1:] @ vectors[0]), kind="stable")
+        fused = {p.article_id: 1 / (1 + rank) for rank, p in enumerate(top)}
+        for rank, j in enumerate(second):
+            fused[top[j].article_id] += 1 / (1 + rank)
+        order = sorted(fused, key=lambda a: -fused[a])  # stable: ties keep the first order
+        place = {a: i for i, a in enumerate(order)}
+        return sorted(passages, key=lambda p: place.get(p.article_id, len(order)))[:k]

@@ -17,7 +17,8 @@ from rag.errors import InputError
 from rag.index.index import Index, article_text, embed_text
 from rag.index.layout import new_version, writer_lock
 from rag.index.manifest import Manifest
-from rag.ingest import Skipped, load_paths, load_sample_corpus, page_of
+from rag.ingest import Skipped, latest_per_page, load_paths, load_sample_corpus
+from rag.ingest.urls import page_key
 from rag.store import check_store, create_store
 from rag.store.bm25 import BM25Index
 from rag.store.faiss_store import factory_string
@@ -90,9 +91,9 @@ class IndexBuilder:
         return self._finish(report, loaded.skipped, started)
 
     def add(self, paths: Sequence[str | Path], relative: bool = False) -> BuildReport:
-        """Add the articles under ``paths``; an article whose page (its URL, tracking
-        parameters aside, else its file name) is indexed with different content replaces
-        it. Uses the index's own model and chunk settings.
+        """Add the articles under ``paths``. A new version of an indexed file replaces it;
+        of two copies of a web page (see ``rag.ingest.urls``) the later published stays,
+        the added one on a tie. Uses the index's own model and chunk settings.
         ``relative`` names files in a folder by their path inside it (uploads)."""
         started = time.perf_counter()
         loaded = load_paths(paths, self.config.max_file_bytes, relative=relative)
@@ -101,12 +102,11 @@ class IndexBuilder:
         with writer_lock(self.config.index_path):
             current = Index.load(self.config.index_dir)
             new = [a for a in loaded.articles if a.id not in current.by_id]
-            replaced = {page_of(a) for a in new}  # a new version of a page replaces the old
-            kept = [a for a in current.articles if page_of(a) not in replaced]
+            kept, new, older = _merge(current.articles, new)
             report = self._write(kept + new, current, current.manifest.model, _settings_of(current))
         report.added = len(new)
         report.removed = len(current.articles) - len(kept)
-        return self._finish(report, loaded.skipped, started)
+        return self._finish(report, loaded.skipped + older, started)
 
     def remove(self, selectors: Sequence[str]) -> BuildReport:
         """Remove articles named by id, id prefix (6+ characters) or exact source."""
@@ -265,6 +265,26 @@ def _vectors_by_article(index: Index | None) -> dict[str, tuple[list[Chunk], np.
     for row, chunk in enumerate(index.chunks):
         rows.setdefault(chunk.article_id, []).append(row)
     return {a: ([index.chunks[r] for r in rs], index.embeddings[rs]) for a, rs in rows.items()}
+
+
+def _merge(
+    current: list[Article], new: list[Article]
+) -> tuple[list[Article], list[Article], list[Skipped]]:
+    """The indexed articles an update keeps, the new ones it adds, and the new ones it
+    skips because the index holds a later copy of their page."""
+    files = {a.source for a in new if page_key(a.source) is None}  # re-added: replaced
+    kept = [a for a in current if a.source not in files]
+    survivors = {a.id for a in latest_per_page(kept + new)[0]}
+    older = [
+        Skipped(a.source, "the index holds a later copy of this page, which is kept")
+        for a in new
+        if a.id not in survivors
+    ]
+    return (
+        [a for a in kept if a.id in survivors],
+        [a for a in new if a.id in survivors],
+        older,
+    )
 
 
 def _rows_by_text(index: Index | None, with_title: bool) -> dict[bytes, int]:

@@ -3,17 +3,17 @@
 from rag.ingest.loaders import (
     LoadResult,
     Skipped,
+    latest_per_page,
     load_paths,
     load_sample_corpus,
-    page_of,
     sample_corpus_dir,
 )
 
 __all__ = [
     "LoadResult",
     "Skipped",
+    "latest_per_page",
     "load_paths",
     "load_sample_corpus",
-    "page_of",
     "sample_corpus_dir",
 ]

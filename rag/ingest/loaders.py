@@ -120,12 +120,6 @@ def load_file(
     return result
 
 
-def page_of(article: Article) -> str:
-    """What an article is a version of: the page its URL names (tracking parameters,
-    ``www.`` and ``index.html`` aside, see ``page_key``), else its source name."""
-    return page_key(article.source) or article.source
-
-
 def latest_per_page(articles: list[Article]) -> tuple[list[Article], list[Skipped]]:
     """One article per web page: of the articles whose URLs name the same page (a page
     scraped twice, or linked with tracking parameters), the latest published is kept, and

@@ -142,8 +142,8 @@ def test_changed_article_replaces_its_old_version(tmp_path, embedder):
 
 
 def test_a_new_copy_of_a_page_under_a_tracking_link_replaces_the_old(tmp_path, embedder):
-    def page(url: str, text: str) -> dict:
-        return {"title": "Rents", "text": text, "url": url, "published": "2022-08-24"}
+    def page(url: str, text: str, published: str = "2022-08-24") -> dict:
+        return {"title": "Rents", "text": text, "url": url, "published": published}
 
     config = Config(index_dir=str(tmp_path / "idx"))
     builder = IndexBuilder(config, embedder=embedder)
@@ -162,6 +162,15 @@ def test_a_new_copy_of_a_page_under_a_tracking_link_replaces_the_old(tmp_path, e
     index = Index.load(config.index_dir)
     assert (report.added, report.removed) == (1, 1)
     assert sorted(a.text for a in index.articles) == ["Other news.", "Rents rose 12.3%."]
+    # an older copy (an archive re-imported) does not replace the later one
+    update.write_text(json.dumps(page("https://news.test/rents/", "Rents rose.", "2022-08-01")))
+    report = builder.add([update])
+    assert (report.added, report.removed) == (0, 0)
+    assert [s.reason for s in report.skipped] == [
+        "the index holds a later copy of this page, which is kept"
+    ]
+    texts = sorted(a.text for a in Index.load(config.index_dir).articles)
+    assert texts == ["Other news.", "Rents rose 12.3%."]
 
 
 def test_remove_unknown_article_is_an_error_and_keeps_the_index(index_copy, embedder):

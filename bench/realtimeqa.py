@@ -123,11 +123,15 @@ class Judge:
     index: Index
     ids: dict[str, str]  # doc id -> article id
 
-    def __call__(self, ranked: list[str], query: dict) -> dict[str, float]:
-        top = self.index.by_id.get(ranked[0]) if ranked else None
-        answered = top is not None and any(
-            contains(top.text, a.strip('“”"')) for a in query["answers"]
+    def answers(self, article_id: str, query: dict) -> bool:
+        """Whether the article's text contains the question's correct option."""
+        article = self.index.by_id.get(article_id)
+        return article is not None and any(
+            contains(article.text, a.strip('“”"')) for a in query["answers"]
         )
+
+    def __call__(self, ranked: list[str], query: dict) -> dict[str, float]:
+        answered = bool(ranked) and self.answers(ranked[0], query)
         return {**scores(ranked, gold_articles(query, self.ids)), "answer@1": float(answered)}
 
 
@@ -235,8 +239,7 @@ def main() -> int:
     judge = Judge(index, ids)
     # for reference: how often a gold article itself contains the option (some paraphrase it)
     results["gold_answer"] = statistics.mean(
-        max((judge([g], q)["answer@1"] for g in gold_articles(q, ids)), default=0.0)
-        for q in queries
+        float(any(judge.answers(g, q) for g in gold_articles(q, ids))) for q in queries
     )
     results["retrieval"]["web search (file)"] = mean_scores(
         [

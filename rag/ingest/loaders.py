@@ -125,16 +125,15 @@ def latest_per_page(articles: list[Article]) -> tuple[list[Article], list[Skippe
     scraped twice, or linked with tracking parameters), the latest published is kept, and
     on a tie the later one, as a re-crawl updates a page. The others are returned as
     skipped. Articles without a URL are all kept: a file's records share its name."""
+    keys = [page_key(a.source) for a in articles]
     latest: dict[str, Article] = {}
-    for article in articles:
-        key = page_key(article.source)
+    for key, article in zip(keys, articles, strict=True):
         if key is not None:
             held = latest.get(key)
             if held is None or (article.published or "") >= (held.published or ""):
                 latest[key] = article
     kept, skipped = [], []
-    for article in articles:
-        key = page_key(article.source)
+    for key, article in zip(keys, articles, strict=True):
         if key is None or latest[key] is article:
             kept.append(article)
         else:

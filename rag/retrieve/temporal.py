@@ -122,7 +122,9 @@ def time_scope(question: str, now: date) -> TimeScope:
     match = _WEEKDAY.search(question)
     if match:  # the latest such weekday up to now ("last": before today)
         lead = match["lead"].lower()
-        back = (now.weekday() - _WEEKDAYS[match["weekday"].lower()]) % 7 or 7 * (lead == "last")
+        back = (now.weekday() - _WEEKDAYS[match["weekday"].lower()]) % 7
+        if back == 0 and lead == "last":
+            back = 7
         day = now - timedelta(days=back)
         end = now if lead == "since" else day + timedelta(days=_DAY_COVERAGE)
         return TimeScope(now, day, end, True)

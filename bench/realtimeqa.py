@@ -279,6 +279,7 @@ def main() -> int:
         retrievers[name] = Rescore(defaults, args.rescore_model)
     summed = "defaults, article = best + 0.5 x second-best chunk"
     gold_rank: dict[str, int | None] = {}
+    top_answers: dict[str, bool] = {}  # defaults: the top article contains the option
     for name, retriever in retrievers.items():
         rows, latencies, summed_rows = [], [], []
         for q in queries:
@@ -290,10 +291,12 @@ def main() -> int:
             summed_rows.append(judge(article_ranking(passages, 0.5), q))
             if retriever is defaults:
                 gold_rank[q["id"]] = first_rank(article_ranking(passages), gold_articles(q, ids))
+                top_answers[q["id"]] = rows[-1]["answer@1"] == 1.0
         results["retrieval"][name] = {**mean_scores(rows), "p50_ms": statistics.median(latencies)}
         if retriever is defaults:  # article-level aggregation: the same passages, summed
             results["retrieval"][summed] = mean_scores(summed_rows)
     results["defaults_gold_rank"] = gold_rank  # per question, for reading the misses
+    results["defaults_answer_at_1"] = top_answers
 
     sample = queries[: args.sample]
     retriever = defaults
@@ -337,6 +340,11 @@ def main() -> int:
         ", ".join(
             f"{'not in top 10' if r == 11 else r}: {n}" for r, n in sorted(histogram.items())
         ),
+    )
+    missed = [i for i, rank in gold_rank.items() if rank != 1]
+    print(
+        f"defaults: of the {len(missed)} questions whose gold article is not first, the top "
+        f"article contains the correct option in {sum(top_answers[i] for i in missed)}"
     )
     for name, a in results["answers"].items():
         print(

@@ -29,6 +29,7 @@ from realtimeqa import (  # a sibling script module
     DEPTH,
     ROOT,
     article_ranking,
+    dev_queries,
     first_rank,
     gold_articles,
     open_index,
@@ -92,8 +93,7 @@ def main() -> int:
     if not (args.data / "corpus.jsonl.gz").is_file():
         print(f"RealTimeQA data not found in {args.data}: skipping.")
         return 0
-    lines = (args.data / "queries_dev.jsonl").read_text(encoding="utf-8").splitlines()
-    queries = [json.loads(line) for line in lines if line.strip()]
+    queries = dev_queries(args.data)
     config = Config(index_dir=str(ROOT / "bench" / "out" / "realtimeqa-index"))
     embedder = QueryCache(create_embedder(config.model))
     index, ids, _ = open_index(args.data, config, embedder.embedder)

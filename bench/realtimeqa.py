@@ -82,6 +82,12 @@ def load_corpus(data: Path, folder: Path) -> tuple[Path, dict[str, str]]:
     return path, {doc: kept.get(page_key(a.source), a.id) for doc, a in pairs}
 
 
+def dev_queries(data: Path) -> list[dict]:
+    """The dev questions, one JSON object a line."""
+    lines = (data / "queries_dev.jsonl").read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
 def article_ranking(passages, second: float = 0.0) -> list[str]:
     """Articles (content ids) in the order of their best chunk's score, plus ``second``
     times their second-best chunk's (0: the best chunk alone, the benchmark's rule)."""
@@ -214,8 +220,7 @@ def main() -> int:
     if not (args.data / "corpus.jsonl.gz").is_file():
         print(f"RealTimeQA data not found in {args.data}: skipping.")
         return 0
-    lines = (args.data / "queries_dev.jsonl").read_text(encoding="utf-8").splitlines()
-    queries = [json.loads(line) for line in lines if line.strip()]
+    queries = dev_queries(args.data)
     chunking = (args.chunk_tokens, args.chunk_overlap)
     suffix = "" if args.quantize == "none" else f"-{args.quantize}"
     if chunking != (Config.chunk_tokens, Config.chunk_overlap):

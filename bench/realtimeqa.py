@@ -292,10 +292,11 @@ def main() -> int:
             asked = SearchFilter(now=q["question_date"])
             passages = retriever.retrieve(q["question"], DEPTH, asked)
             latencies.append((time.perf_counter() - started) * 1000)
-            rows.append(judge(article_ranking(passages), q))
+            ranked = article_ranking(passages)
+            rows.append(judge(ranked, q))
             summed_rows.append(judge(article_ranking(passages, 0.5), q))
             if retriever is defaults:
-                gold_rank[q["id"]] = first_rank(article_ranking(passages), gold_articles(q, ids))
+                gold_rank[q["id"]] = first_rank(ranked, gold_articles(q, ids))
                 top_answers[q["id"]] = rows[-1]["answer@1"] == 1.0
         results["retrieval"][name] = {**mean_scores(rows), "p50_ms": statistics.median(latencies)}
         if retriever is defaults:  # article-level aggregation: the same passages, summed

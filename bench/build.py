@@ -60,8 +60,7 @@ def project_texts(corpus: Path) -> list[str]:
     from rag.index.index import embed_text
     from rag.ingest.loaders import load_file
 
-    config = Config()
-    chunker = Chunker(config.chunk_tokens, config.chunk_overlap)
+    chunker = Chunker(Config().chunking)
     articles = load_file(corpus, max_bytes=corpus.stat().st_size).articles
     return [embed_text(a, c, True) for a in articles for c in chunker.split(a)]
 
@@ -71,11 +70,11 @@ def worker(name: str, corpus: Path) -> dict:
     started = time.perf_counter()
     if name == "langchain":
         return _langchain(corpus, started)
-    from rag.config import Config
+    from rag.config import Config, EmbeddingConfig
     from rag.embed import create_embedder
 
     quantize = "int8" if name.endswith("int8") else "none"
-    embedder = create_embedder(MODEL, quantize=quantize)
+    embedder = create_embedder(EmbeddingConfig(model=MODEL, quantize=quantize))
     load_s = time.perf_counter() - started
     if name.startswith("encode"):
         texts = project_texts(corpus)
@@ -83,12 +82,12 @@ def worker(name: str, corpus: Path) -> dict:
         embedder.embed(texts)
         seconds, chunks, articles = time.perf_counter() - started, len(texts), None
     else:
-        from rag.index import IndexBuilder
+        from rag.pipeline import Pipeline
 
         with tempfile.TemporaryDirectory() as folder:
-            config = Config(index_dir=folder, quantize=quantize, max_file_bytes=1 << 30)
+            config = Config(index_dir=folder).with_(quantize=quantize, max_file_bytes=1 << 30)
             started = time.perf_counter()
-            report = IndexBuilder(config, embedder=embedder).build([corpus])
+            report = Pipeline(config, embedder=embedder).build([corpus])
             seconds, chunks, articles = (
                 time.perf_counter() - started,
                 report.chunks,

@@ -21,6 +21,7 @@ import itertools
 import json
 import random
 import statistics
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -64,9 +65,9 @@ class QueryCache:
 
 def tuned_retriever(index, embedder: QueryCache, config: Config, setting: dict) -> HybridRetriever:
     """The hybrid retriever with one grid ``setting`` (the rest as shipped)."""
-    fusion = {k: v for k, v in setting.items() if k != "cue_boost"}
-    prior = RecencyPrior(half_life=config.half_life_days, cue_boost=setting["cue_boost"])
-    return HybridRetriever(index, embedder, prior=prior, **fusion)
+    fusion = replace(config.fusion, **{k: v for k, v in setting.items() if k != "cue_boost"})
+    prior = RecencyPrior(replace(config.recency, cue_boost=setting["cue_boost"]))
+    return HybridRetriever(index, embedder, fusion, prior)
 
 
 def reciprocal_ranks(retriever: HybridRetriever, queries: list[dict], ids) -> np.ndarray:
@@ -91,17 +92,18 @@ def main() -> int:
         return 0
     queries = dev_queries(args.data)
     config = Config(index_dir=str(ROOT / "bench" / "out" / "realtimeqa-index"))
-    embedder = QueryCache(create_embedder(config.model))
-    index, ids, _ = open_index(args.data, config, embedder.embedder)
+    embedder = QueryCache(create_embedder(config.embedding))
+    pipeline, ids, _ = open_index(args.data, config, embedder.embedder)
+    index = pipeline.index
     settings = [
         dict(zip(GRID, values, strict=True)) for values in itertools.product(*GRID.values())
     ]
     shipped = {
-        "rrf_k": config.rrf_k,
-        "article_weight": config.article_weight,
-        "article_vector_weight": config.article_vector_weight,
-        "article_vector_rrf_k": HybridRetriever(index, embedder).article_vector_rrf_k,
-        "cue_boost": RecencyPrior().cue_boost,
+        "rrf_k": config.fusion.rrf_k,
+        "article_weight": config.fusion.article_weight,
+        "article_vector_weight": config.fusion.article_vector_weight,
+        "article_vector_rrf_k": config.fusion.article_vector_rrf_k,
+        "cue_boost": config.recency.cue_boost,
     }
     assert shipped in settings, "the grid must hold the shipped defaults"
     rr = np.stack(

@@ -11,6 +11,9 @@ import numpy as np
 
 from rag.index import Index
 from rag.retrieve import HybridRetriever, Retriever
+from rag.retrieve.fusion import Ranking
+from rag.store.bm25 import BM25Index
+from rag.text import tokenize
 from rag.types import Passage
 
 
@@ -85,3 +88,46 @@ class Rescore(Retriever):
         order = sorted(fused, key=lambda a: -fused[a])  # stable: ties keep the first order
         place = {a: i for i, a in enumerate(order)}
         return sorted(passages, key=lambda p: place.get(p.article_id, len(order)))[:k]
+
+
+class BM25Feedback(HybridRetriever):
+    """The hybrid retriever with its article BM25 query expanded by pseudo-relevance
+    feedback (RM3-like): the ``terms`` heaviest BM25 terms of the first pass's best
+    ``articles`` articles, added with a total weight of ``weight`` relative to the
+    query's own terms."""
+
+    def __init__(self, *args, articles: int = 3, terms: int = 10, weight: float = 0.5, **kw):
+        super().__init__(*args, **kw)
+        self.feedback, self.terms, self.weight = articles, terms, weight
+        self._rows = self.index.article_bm25.matrix.tocsr()  # row access, built once
+
+    def _article_rankings(self, query, vector, articles):
+        rankings = super()._article_rankings(query, vector, articles)
+        if not self.fusion.article_weight:
+            return rankings
+        bm25 = self.index.article_bm25
+        first, _ = bm25.search(query, self.fusion.candidates, articles)
+        expanded = feedback_scores(
+            bm25, self._rows, query, first[: self.feedback], self.terms, self.weight
+        )
+        top, _ = bm25.top(expanded, self.fusion.candidates, articles)
+        rankings[0] = Ranking(top, self.fusion.article_weight, self.fusion.rrf_k)
+        return rankings
+
+
+def feedback_scores(
+    bm25: BM25Index, rows, query: str, documents: np.ndarray, terms: int = 10, weight=0.5
+) -> np.ndarray:
+    """BM25 scores for ``query`` expanded by the heaviest terms of ``documents``."""
+    own = {bm25.vocab[t] for t in tokenize(query) if t in bm25.vocab}
+    if not own or not len(documents):
+        return bm25.scores(query)
+    mass = np.asarray(rows[documents].sum(axis=0)).ravel()
+    mass[sorted(own)] = 0.0
+    extra = np.argpartition(-mass, terms)[:terms] if len(mass) > terms else np.arange(len(mass))
+    extra = extra[mass[extra] > 0]
+    columns = np.array(sorted(own) + extra.tolist())
+    weights = np.concatenate(
+        [np.ones(len(own)), weight * len(own) * mass[extra] / max(mass[extra].sum(), 1e-9)]
+    )
+    return np.asarray(bm25.matrix[:, columns] @ weights).ravel()

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 from build import DEFAULT_DATA, MODEL, ROOT, project_texts, write_slice  # sibling script
 
+from rag.config import EmbeddingConfig
 from rag.embed import create_embedder
 from rag.embed.sentence_transformer import has_vnni, quantize_int8
 
@@ -42,7 +43,7 @@ def main() -> int:
         corpus = Path(folder) / "slice.jsonl"
         write_slice(args.data, args.articles, corpus)
         texts = project_texts(corpus)
-    embedder = create_embedder(MODEL)
+    embedder = create_embedder(EmbeddingConfig(model=MODEL))
     float_model = embedder.model
     reference, float_rate = measure(embedder, texts)
     rows = [{"activations": "float model", "chunks_per_s": round(float_rate, 2)}]

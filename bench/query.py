@@ -22,10 +22,9 @@ from pathlib import Path
 from common import peak_rss_mb, percentile, run_worker  # sibling script modules
 from realtimeqa import DEFAULT_DATA, langchain_store, open_index
 
-from rag.answer import ExtractiveAnswerer
 from rag.config import Config
 from rag.embed import create_embedder
-from rag.retrieve import SearchFilter, create_retriever
+from rag.retrieve import SearchFilter
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"
@@ -56,7 +55,7 @@ def worker(side: str, data: Path, repeats: int, k: int) -> dict:
     lines = (data / "queries_dev.jsonl").read_text(encoding="utf-8").splitlines()
     queries = [json.loads(line) for line in lines if line.strip()]
     started = time.perf_counter()
-    embedder = create_embedder(Config().model)
+    embedder = create_embedder()
     rows: dict[str, dict] = {}
     if side == "langchain":
         store = langchain_store(data, OUT / "realtimeqa-langchain", embedder)
@@ -64,10 +63,9 @@ def worker(side: str, data: Path, repeats: int, k: int) -> dict:
         times = timed(lambda q: store.similarity_search(q["question"], k=k), queries, repeats)
         rows["langchain"] = summary(times)
     else:
-        index, _, _ = open_index(data, OUT / "realtimeqa-index", embedder)
-        config = Config(index_dir=str(index.folder.parent))
-        retriever = create_retriever(config, index=index, embedder=embedder)
-        answerer = ExtractiveAnswerer(retriever, index, embedder)
+        config = Config(index_dir=str(OUT / "realtimeqa-index"))
+        pipeline, _, _ = open_index(data, config, embedder)
+        retriever, answerer = pipeline.retriever, pipeline.answerer("extractive")
         load_s = time.perf_counter() - started
 
         def retrieve(q: dict):

@@ -32,19 +32,16 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from levers import DenseFeedback, Rescore  # a sibling script module
+from levers import BM25Feedback, DenseFeedback, Rescore  # a sibling script module
 
 from eval.dataset import contains
-from rag.answer import ExtractiveAnswerer, LLMAnswerer
-from rag.config import Config
-from rag.embed import QUANTIZATIONS, create_embedder
-from rag.errors import IndexNotFoundError
-from rag.index import Index, IndexBuilder
+from rag.config import QUANTIZATIONS, Config
+from rag.embed import create_embedder
+from rag.index import Index
 from rag.ingest.loaders import latest_per_page, load_file
 from rag.ingest.urls import page_key
-from rag.llm.backends import LlamaCppBackend
-from rag.llm.models import is_installed, resolve_llm
-from rag.retrieve import HybridRetriever, SearchFilter, create_retriever
+from rag.pipeline import Pipeline
+from rag.retrieve import HybridRetriever, SearchFilter
 from rag.retrieve.temporal import RecencyPrior
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -141,30 +138,27 @@ class Judge:
         return {**scores(ranked, gold_articles(query, self.ids)), "answer@1": float(answered)}
 
 
-def open_index(data: Path, config: Config, embedder) -> tuple[Index, dict[str, str], float]:
-    """The project's index of every article (built once with ``config`` and ``embedder``,
-    then reused), the doc id -> article id map, and the build seconds (None when reused)."""
+def open_index(data: Path, config: Config, embedder) -> tuple[Pipeline, dict[str, str], float]:
+    """A pipeline over the project's index of every article (built once with ``config``
+    and ``embedder``, then reused), the doc id -> article id map, and the build seconds
+    (None when reused)."""
     # one JSON-lines file holds every article, so the per-file size limit is raised
-    config = replace(config, max_file_bytes=500_000_000)
+    config = config.with_(max_file_bytes=500_000_000)
+    pipeline = Pipeline(config, embedder=embedder, progress=True)
     with tempfile.TemporaryDirectory() as folder:
         corpus, ids = load_corpus(data, Path(folder))
-        try:
-            index = Index.load(config.index_dir, model=config.model)
-            built = index.manifest
-            # the same articles as loaded now (a loader change can retitle some), same settings
-            if (set(index.by_id), built.quantize, built.chunk_tokens, built.chunk_overlap) == (
-                set(ids.values()),
-                config.quantize,
-                config.chunk_tokens,
-                config.chunk_overlap,
-            ):
-                return index, ids, None
-        except IndexNotFoundError:
-            pass
+        built = pipeline.index.manifest if pipeline.index is not None else None
+        # the same articles as loaded now (a loader change can retitle some), same settings
+        if (
+            built is not None
+            and set(pipeline.index.by_id) == set(ids.values())
+            and built.chunking == config.chunking
+            and built.embedding.same_vectors(config.embedding)
+        ):
+            return pipeline, ids, None
         started = time.perf_counter()
-        report = IndexBuilder(config, embedder=embedder, progress=True).build([corpus])
-        print(report, file=sys.stderr)
-        return Index.load(config.index_dir), ids, time.perf_counter() - started
+        print(pipeline.build([corpus]), file=sys.stderr)
+        return pipeline, ids, time.perf_counter() - started
 
 
 def langchain_store(data: Path, folder: Path, embedder):
@@ -205,8 +199,8 @@ def main() -> int:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--index-dir", type=Path, help="default bench/out/realtimeqa-index")
     parser.add_argument("--quantize", choices=QUANTIZATIONS, default="none", help="embedder")
-    parser.add_argument("--chunk-tokens", type=int, default=Config.chunk_tokens)
-    parser.add_argument("--chunk-overlap", type=int, default=Config.chunk_overlap)
+    parser.add_argument("--chunk-tokens", type=int, default=Config().chunking.tokens)
+    parser.add_argument("--chunk-overlap", type=int, default=Config().chunking.overlap)
     parser.add_argument("--sample", type=int, default=30, help="questions for answer accuracy")
     parser.add_argument("--no-llm", action="store_true")
     parser.add_argument("--no-langchain", action="store_true", help="skip LangChain's recipe")
@@ -223,17 +217,15 @@ def main() -> int:
     queries = dev_queries(args.data)
     chunking = (args.chunk_tokens, args.chunk_overlap)
     suffix = "" if args.quantize == "none" else f"-{args.quantize}"
-    if chunking != (Config.chunk_tokens, Config.chunk_overlap):
+    if chunking != (Config().chunking.tokens, Config().chunking.overlap):
         suffix += f"-chunks{args.chunk_tokens}-{args.chunk_overlap}"
     args.index_dir = args.index_dir or ROOT / "bench" / "out" / f"realtimeqa-index{suffix}"
-    config = Config(
-        index_dir=str(args.index_dir),
-        quantize=args.quantize,
-        chunk_tokens=args.chunk_tokens,
-        chunk_overlap=args.chunk_overlap,
+    config = Config(index_dir=str(args.index_dir)).with_(
+        quantize=args.quantize, chunk_tokens=args.chunk_tokens, chunk_overlap=args.chunk_overlap
     )
-    embedder = create_embedder(config.model, quantize=args.quantize)
-    index, ids, build_seconds = open_index(args.data, config, embedder)
+    embedder = create_embedder(config.embedding)
+    pipeline, ids, build_seconds = open_index(args.data, config, embedder)
+    index = pipeline.index
     results: dict = {
         "questions": len(queries),
         "articles": len(set(ids.values())),
@@ -254,26 +246,25 @@ def main() -> int:
     )
     if not args.no_langchain and args.quantize == "none":  # its cached vectors are float
         results["retrieval"][LANGCHAIN] = langchain_row(args, queries, judge, embedder)
-    defaults = create_retriever(config, index=index, embedder=embedder)
+    defaults = pipeline.retriever
+    recency = RecencyPrior(config.recency)
+    fusion = config.fusion
     retrievers = {
-        "BM25 (chunks)": create_retriever(config, kind="bm25", index=index),
-        "dense (chunks)": create_retriever(config, kind="dense", index=index, embedder=embedder),
+        "BM25 (chunks)": pipeline.create_retriever("bm25"),
+        "dense (chunks)": pipeline.create_retriever("dense"),
         "hybrid: dense + BM25 chunks, RRF": HybridRetriever(
-            index, embedder, article_weight=0, article_vector_weight=0, prior=None
+            index, embedder, replace(fusion, article_weight=0, article_vector_weight=0)
         ),
         "+ whole-article BM25": HybridRetriever(
-            index, embedder, article_vector_weight=0, prior=None
+            index, embedder, replace(fusion, article_vector_weight=0)
         ),
-        "+ whole-article vector (mean of its chunks)": HybridRetriever(index, embedder, prior=None),
+        "+ whole-article vector (mean of its chunks)": HybridRetriever(index, embedder, fusion),
         "+ time awareness = project defaults": defaults,
         "defaults without the whole-article vector": HybridRetriever(
-            index,
-            embedder,
-            article_vector_weight=0,
-            prior=RecencyPrior(half_life=config.half_life_days),
+            index, embedder, replace(fusion, article_vector_weight=0), recency
         ),
-        "defaults + BM25 pseudo-relevance feedback (top 3 articles, 10 terms)": HybridRetriever(
-            index, embedder, prior=RecencyPrior(half_life=config.half_life_days), feedback=3
+        "defaults + BM25 pseudo-relevance feedback (top 3 articles, 10 terms)": BM25Feedback(
+            index, embedder, fusion, recency, articles=3
         ),
         "defaults + dense feedback (query vector + 0.5 x top article's vector)": DenseFeedback(
             defaults, index
@@ -305,11 +296,10 @@ def main() -> int:
     results["defaults_answer_at_1"] = top_answers
 
     sample = queries[: args.sample]
-    retriever = defaults
-    answerers = {"extractive": ExtractiveAnswerer(retriever, index, embedder)}
-    if not args.no_llm and is_installed(config.llm):
-        backend = LlamaCppBackend(resolve_llm(config.llm))
-        answerers["local"] = LLMAnswerer(retriever, index, embedder, backend)
+    names = ["extractive"]
+    if not args.no_llm and "local" in pipeline.answerer_names():
+        names.append("local")
+    answerers = {name: pipeline.answerer(name) for name in names}
     results["answers"] = {}
     for name, answerer in answerers.items() if sample else ():
         correct = abstained = 0

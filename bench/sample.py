@@ -15,13 +15,11 @@ from pathlib import Path
 
 from common import percentile  # a sibling script module
 
-from rag.answer import Delta, ExtractiveAnswerer, LLMAnswerer
+from rag.answer import Answerer, Delta, LLMGenerator
 from rag.config import Config
 from rag.embed import create_embedder
-from rag.index import Index, IndexBuilder
-from rag.llm.backends import LlamaCppBackend, OpenAIBackend
-from rag.llm.models import is_installed, resolve_llm
-from rag.retrieve import HybridRetriever
+from rag.llm.backends import OpenAIBackend
+from rag.pipeline import Pipeline
 
 QUESTIONS = [
     "What did Peskov say about timelines?",
@@ -52,18 +50,18 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()
-        embedder = create_embedder("all-MiniLM-L6-v2")
+        embedder = create_embedder()
         results["model_load_s"] = time.perf_counter() - started
         builds = []
         for _ in range(args.repeats):
             config = Config(index_dir=str(Path(folder) / f"idx{len(builds)}"))
             started = time.perf_counter()
-            report = IndexBuilder(config, embedder=embedder).build()
+            pipeline = Pipeline(config, embedder=embedder)
+            report = pipeline.build()
             builds.append(time.perf_counter() - started)
         results["index_build_s"] = statistics.median(builds)
         results["chunks"] = report.chunks
-        index = Index.load(config.index_dir)
-        retriever = HybridRetriever(index, embedder)
+        retriever = pipeline.retriever
         latencies = []
         for _ in range(args.repeats * 10):
             for question in QUESTIONS:
@@ -75,13 +73,13 @@ def main() -> None:
             "p95": percentile(latencies, 0.95),
         }
 
-        answerers = {"extractive": ExtractiveAnswerer(retriever, index, embedder)}
-        if not args.no_llm and is_installed("qwen2.5-1.5b"):
-            local = LlamaCppBackend(resolve_llm("qwen2.5-1.5b"))
-            answerers["local"] = LLMAnswerer(retriever, index, embedder, local)
+        answerers = {"extractive": pipeline.answerer("extractive")}
+        if not args.no_llm and "local" in pipeline.answerer_names():
+            answerers["local"] = local = pipeline.answerer("local")
             # the same model behind llama.cpp's OpenAI-compatible HTTP server on loopback
-            server = OpenAIBackend(base_url=f"{local.server.listening_address}/v1", model="local")
-            answerers["openai"] = LLMAnswerer(retriever, index, embedder, server)
+            address = local.generator.backend.server.listening_address
+            server = LLMGenerator(OpenAIBackend(base_url=f"{address}/v1", model="local"))
+            answerers["openai"] = Answerer(retriever, local.scorer, server, local.config)
         results["answerers"] = {}
         for name, answerer in answerers.items():
             time_answer(answerer, QUESTIONS[1])  # warm-up

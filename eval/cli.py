@@ -8,14 +8,13 @@ import sys
 
 
 def register(commands: argparse._SubParsersAction) -> None:
+    from rag.answer import ANSWERERS
     from rag.cli import add_config_options
 
     command = commands.add_parser("eval", help="measure retrieval and answer quality")
     command.add_argument("--questions", help="eval set, JSON lines (default: eval/questions.jsonl)")
     command.add_argument("--corpus", nargs="*", default=[], help="articles (default: the samples)")
-    command.add_argument(
-        "--answerer", default="extractive", choices=("auto", "local", "openai", "extractive")
-    )
+    command.add_argument("--answerer", default="extractive", choices=ANSWERERS)
     command.add_argument("--out", default="eval/out", help="report folder (default eval/out)")
     command.add_argument(
         "--fail-under",

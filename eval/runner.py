@@ -17,22 +17,21 @@ from eval.metrics import (
     token_f1,
 )
 from rag.answer import Answerer
-from rag.answer.factory import create_answerer
 from rag.config import Config
-from rag.index import Index, IndexBuilder
-from rag.retrieve import RETRIEVERS, create_retriever
+from rag.embed import Embedder
+from rag.pipeline import Pipeline
+from rag.retrieve import RETRIEVERS
 
 STEPS = ("retrieve", "generate", "verify", "total")
 
 
-def evaluate_retrieval(
-    questions: list[EvalQuestion], config: Config, index: Index, embedder
-) -> dict:
+def evaluate_retrieval(questions: list[EvalQuestion], pipeline: Pipeline) -> dict:
     """hit@k / MRR@10 / nDCG@10 per retriever, averaged over answerable questions."""
     answerable = [q for q in questions if q.answerable and q.evidence]
+    index = pipeline.index
     results = {}
     for kind in RETRIEVERS:
-        retriever = create_retriever(config, kind=kind, index=index, embedder=embedder)
+        retriever = pipeline.create_retriever(kind)
         rows = []
         for question in answerable:
             passages = retriever.retrieve(question.question, 10)
@@ -55,10 +54,7 @@ def evaluate_answers(questions: list[EvalQuestion], answerer: Answerer) -> dict:
     for question in questions:
         answer = answerer.answer(question.question)
         data = answer.to_dict()
-        passages = [
-            answerer.index.by_id[c.article_id].text[c.passage_start : c.passage_end]
-            for c in answer.citations
-        ]
+        passages = [c.passage for c in answer.citations]
         precision, recall = citation_scores(question, data["citations"], passages)
         rows.append(
             {
@@ -110,17 +106,16 @@ def run_eval(
     config: Config,
     answerer: str = "extractive",
     corpus: Sequence[str | Path] = (),
+    embedder: Embedder | None = None,
 ) -> dict:
     """Index ``corpus`` (the sample articles when empty) in a scratch folder, then evaluate
-    the three retrievers and ``answerer`` on it."""
+    the three retrievers and ``answerer`` on it, all through one pipeline."""
     with tempfile.TemporaryDirectory(prefix="rag-eval-") as folder:
         scratch = config.with_(index_dir=str(Path(folder) / "index"))
-        builder = IndexBuilder(scratch)
-        report = builder.build(list(corpus))
-        index = Index.load(scratch.index_dir)
-        chosen = create_answerer(scratch, answerer)
-        retrieval = evaluate_retrieval(questions, scratch, index, chosen.embedder)
-        answers = evaluate_answers(questions, chosen)
+        pipeline = Pipeline(scratch, embedder=embedder)
+        report = pipeline.build(list(corpus))
+        retrieval = evaluate_retrieval(questions, pipeline)
+        answers = evaluate_answers(questions, pipeline.answerer(answerer))
     return {
         "questions": len(questions),
         "corpus": {"articles": report.articles, "chunks": report.chunks},

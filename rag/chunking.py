@@ -2,57 +2,12 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 
+from rag.config import ChunkingConfig
+from rag.text import is_heading, split_sentences, trim
 from rag.tokens import count_tokens, encoding
 from rag.types import Article, Chunk
-
-# A sentence ends at . ! ? (plus closing quotes/brackets) followed by space and a new start.
-_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")
-_ABBREVIATIONS = {
-    "mr",
-    "mrs",
-    "ms",
-    "dr",
-    "st",
-    "jr",
-    "sr",
-    "prof",
-    "gen",
-    "sen",
-    "rep",
-    "gov",
-    "lt",
-    "col",
-    "u.s",
-    "u.k",
-    "u.n",
-    "e.g",
-    "i.e",
-    "vs",
-    "no",
-    "inc",
-    "corp",
-    "co",
-    "jan",
-    "feb",
-    "mar",
-    "apr",
-    "jun",
-    "jul",
-    "aug",
-    "sep",
-    "sept",
-    "oct",
-    "nov",
-    "dec",
-    "a.m",
-    "p.m",
-}
-BULLET = re.compile(r"^\s*(?:[-*•–]|\d{1,2}[.)])\s+")
-_HEADING_MAX_CHARS = 120
 
 
 @dataclass(frozen=True)
@@ -65,47 +20,6 @@ class Unit:
     leads: bool  # a heading or "...:" lead-in, which belongs with what follows it
 
 
-def _is_abbreviation(text: str, dot: int) -> bool:
-    word = re.search(r"([\w.]+)$", text[max(0, dot - 24) : dot])  # a short window: O(1)
-    if not word:
-        return False
-    token = word.group(1).lower().rstrip(".")
-    return token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha())
-
-
-def split_sentences(text: str, start: int = 0, end: int | None = None) -> Iterator[tuple[int, int]]:
-    """Yield (start, end) offsets of the sentences in ``text[start:end]``, trimmed of spaces."""
-    end = len(text) if end is None else end
-    cursor = start
-    for match in _SENTENCE_END.finditer(text, start, end):
-        if text[match.start()] == "." and _is_abbreviation(text, match.start()):
-            continue
-        stop = match.start() + len(match.group(0).rstrip())
-        if text[cursor:stop].strip():
-            yield _trim(text, cursor, stop)
-        cursor = match.end()
-    if text[cursor:end].strip():
-        yield _trim(text, cursor, end)
-
-
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
-
-
-def is_heading(line: str) -> bool:
-    """Headings, photo titles and list lead-ins introduce the text after them."""
-    stripped = line.strip()
-    if stripped.endswith(":"):
-        return True
-    if BULLET.match(stripped):
-        return False
-    return len(stripped) <= _HEADING_MAX_CHARS and not stripped.endswith((".", "!", "?", "”", '"'))
-
-
 def units(text: str) -> list[Unit]:
     """Split an article into sentence, bullet and heading units with exact offsets."""
     result: list[Unit] = []
@@ -116,7 +30,7 @@ def units(text: str) -> list[Unit]:
         if not line.strip():
             continue
         if is_heading(line):
-            s, e = _trim(text, line_start, line_end)
+            s, e = trim(text, line_start, line_end)
             result.append(Unit(s, e, count_tokens(text[s:e]), True))
             continue
         for s, e in split_sentences(text, line_start, line_end):
@@ -133,7 +47,7 @@ def _split_long(text: str, unit: Unit, limit: int) -> list[Unit]:
         end = min(cursor + len(piece), unit.end)
         if i + limit >= len(tokens):
             end = unit.end
-        s, e = _trim(text, cursor, end)
+        s, e = trim(text, cursor, end)
         if e > s:
             pieces.append(Unit(s, e, count_tokens(text[s:e]), False))
         cursor = end
@@ -141,20 +55,17 @@ def _split_long(text: str, unit: Unit, limit: int) -> list[Unit]:
 
 
 class Chunker:
-    """Packs whole sentences into chunks of at most ``size`` tokens (cl100k_base).
+    """Packs whole sentences into chunks of at most ``config.tokens`` tokens (cl100k_base).
 
-    Consecutive chunks share up to ``overlap`` tokens of whole sentences so a fact split
+    Consecutive chunks share up to ``config.overlap`` tokens of whole sentences so a fact split
     across a boundary is still found whole. Headings and lead-in lines never end a chunk:
     they move to the chunk they introduce. A trailing chunk of under a quarter of ``size``
     is merged into the one before it rather than left as an orphan.
     """
 
-    def __init__(self, size: int = 200, overlap: int = 40):
-        if size < 16:
-            raise ValueError("chunk size must be at least 16 tokens")
-        if not 0 <= overlap < size // 2:
-            raise ValueError("chunk overlap must be between 0 and half the chunk size")
-        self.size, self.overlap = size, overlap
+    def __init__(self, config: ChunkingConfig | None = None):
+        config = config or ChunkingConfig()  # validated there: size >= 16, overlap < size / 2
+        self.size, self.overlap = config.tokens, config.overlap
 
     def split(self, article: Article) -> list[Chunk]:
         text = article.text

@@ -9,11 +9,9 @@ import sys
 from collections.abc import Callable
 from importlib.metadata import entry_points
 
-from rag.config import Config
-from rag.embed import QUANTIZATIONS
+from rag.config import QUANTIZATIONS, Config
 from rag.errors import RagError
 from rag.filters import SearchFilter
-from rag.store.faiss_store import INDEX_TYPES
 
 # Other packages (the browser chat, the evaluation runner) add sub-commands through this
 # entry-point group, so rag never imports them: dependencies point one way.
@@ -43,8 +41,35 @@ def add_filter_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+# Flags that map onto Config settings (flat names), wherever a command defines them.
+_SETTING_FLAGS = {
+    "index_dir": "index_dir",
+    "model": "model",
+    "chunk_tokens": "chunk_tokens",
+    "chunk_overlap": "chunk_overlap",
+    "index_type": "index_type",
+    "quantize": "quantize",
+    "store": "store",
+    "uri": "milvus_uri",
+    "llm": "llm",
+    "base_url": "openai_base_url",
+    "llm_model": "openai_model",
+}
+
+
 def config_from(args: argparse.Namespace, **extra) -> Config:
-    return Config.from_env(index_dir=args.index_dir, model=args.model, **extra)
+    """Defaults, then ``RAG_*``, then the command's flags (and ``extra`` settings)."""
+    flags = {name: getattr(args, flag, None) for flag, name in _SETTING_FLAGS.items()}
+    return Config.from_env(**flags, **extra)
+
+
+def open_pipeline(args: argparse.Namespace, **extra):
+    """The command's one pipeline: its configuration from the flags, progress bars unless
+    ``--quiet`` or ``--json``."""
+    from rag.pipeline import Pipeline
+
+    quiet = getattr(args, "quiet", False) or getattr(args, "json", False)
+    return Pipeline(config_from(args, **extra), progress=not quiet)
 
 
 def filter_from(args: argparse.Namespace) -> SearchFilter:
@@ -58,20 +83,6 @@ def emit(args: argparse.Namespace, data: dict, text: str) -> None:
 # -- index ----------------------------------------------------------------------------
 
 
-def _builder(args: argparse.Namespace):
-    from rag.index import IndexBuilder
-
-    extra = {
-        "chunk_tokens": getattr(args, "chunk_tokens", None),
-        "chunk_overlap": getattr(args, "chunk_overlap", None),
-        "index_type": getattr(args, "index_type", None),
-        "quantize": getattr(args, "quantize", None),
-        "store": getattr(args, "store", None),
-        "milvus_uri": getattr(args, "uri", None),
-    }
-    return IndexBuilder(config_from(args, **extra), progress=not (args.quiet or args.json))
-
-
 def _report(args: argparse.Namespace, report) -> None:
     if not args.json:
         for skipped in report.skipped:
@@ -80,15 +91,15 @@ def _report(args: argparse.Namespace, report) -> None:
 
 
 def cmd_build(args: argparse.Namespace) -> None:
-    _report(args, _builder(args).build(args.paths))
+    _report(args, open_pipeline(args).build(args.paths))
 
 
 def cmd_add(args: argparse.Namespace) -> None:
-    _report(args, _builder(args).add(args.paths))
+    _report(args, open_pipeline(args).add_paths(args.paths))
 
 
 def cmd_remove(args: argparse.Namespace) -> None:
-    _report(args, _builder(args).remove(args.articles))
+    _report(args, open_pipeline(args).remove(args.articles))
 
 
 def cmd_info(args: argparse.Namespace) -> None:
@@ -108,8 +119,9 @@ def cmd_info(args: argparse.Namespace) -> None:
     m = index.manifest
     lines = [
         f"index   {index.folder}",
-        f"model   {m.model} ({m.dim}-d)",
-        f"chunks  {m.chunk_tokens} tokens, {m.chunk_overlap} overlap",
+        f"model   {m.model} ({m.dim}-d, quantize {m.embedding.quantize})",
+        f"chunks  {m.chunking.tokens} tokens, {m.chunking.overlap} overlap",
+        f"store   {m.store.kind} ({m.index_factory})",
         f"size    {m.articles} articles, {m.chunks} chunks, built {m.created}",
         "",
     ] + [
@@ -122,10 +134,11 @@ def cmd_info(args: argparse.Namespace) -> None:
 
 
 def cmd_search(args: argparse.Namespace) -> None:
-    from rag.retrieve import create_retriever
-
-    retriever = create_retriever(config_from(args), kind=args.retriever)
-    passages = retriever.retrieve(args.question, args.k, filter_from(args))
+    pipeline = open_pipeline(args)
+    retriever = pipeline.create_retriever(args.retriever or pipeline.config.fusion.retriever)
+    passages = retriever.retrieve(
+        args.question, args.k or pipeline.config.answer.passages, filter_from(args)
+    )
     lines = []
     for rank, p in enumerate(passages, 1):
         snippet = " ".join(p.text.split())
@@ -161,12 +174,9 @@ def format_citations(answer) -> str:
 
 
 def cmd_ask(args: argparse.Namespace) -> None:
-    from rag.answer import Answer, create_answerer
+    from rag.answer import Answer
 
-    config = config_from(
-        args, llm=args.llm, openai_base_url=args.base_url, openai_model=args.llm_model
-    )
-    answerer = create_answerer(config, args.answerer)
+    answerer = open_pipeline(args).answerer(args.answerer)
     answer = None
     for event in answerer.stream(args.question):
         if isinstance(event, Answer):
@@ -191,6 +201,12 @@ def cmd_ask(args: argparse.Namespace) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    # the registries name the choices (importing them loads FAISS: only to build the parser)
+    from rag.answer import ANSWERERS
+    from rag.retrieve import RETRIEVERS
+    from rag.store import STORES
+    from rag.store.faiss_store import INDEX_TYPES
+
     parser = argparse.ArgumentParser(prog="rag", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -198,8 +214,15 @@ def build_parser() -> argparse.ArgumentParser:
     index_commands = index.add_subparsers(dest="index_command", required=True)
     build = index_commands.add_parser("build", help="(re)build from files or folders")
     build.add_argument("paths", nargs="*", help="files or folders (default: the sample articles)")
-    build.add_argument("--chunk-tokens", type=int, help="chunk size in tokens (default 200)")
-    build.add_argument("--chunk-overlap", type=int, help="overlap in tokens (default 40)")
+    defaults = Config()
+    build.add_argument(
+        "--chunk-tokens",
+        type=int,
+        help=f"chunk size in tokens (default {defaults.chunking.tokens})",
+    )
+    build.add_argument(
+        "--chunk-overlap", type=int, help=f"overlap in tokens (default {defaults.chunking.overlap})"
+    )
     build.add_argument(
         "--index-type",
         choices=("auto", *INDEX_TYPES),
@@ -213,7 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     build.add_argument(
         "--store",
-        choices=("faiss", "milvus"),
+        choices=tuple(STORES),
         help="where vectors live: 'faiss' in the index folder (default) or 'milvus'",
     )
     build.add_argument(
@@ -235,8 +258,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     search = commands.add_parser("search", help="retrieve passages for a question")
     search.add_argument("question")
-    search.add_argument("-k", type=int, default=5, help="passages to return (default 5)")
-    search.add_argument("--retriever", choices=("hybrid", "dense", "bm25"), default="hybrid")
+    search.add_argument(
+        "-k", type=int, help=f"passages to return (default {defaults.answer.passages})"
+    )
+    search.add_argument(
+        "--retriever",
+        choices=tuple(RETRIEVERS),
+        help=f"default {defaults.fusion.retriever} (RAG_RETRIEVER)",
+    )
     add_config_options(search)
     add_filter_options(search)
     search.set_defaults(func=cmd_search)
@@ -245,7 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("question")
     ask.add_argument(
         "--answerer",
-        choices=("auto", "local", "openai", "extractive"),
+        choices=ANSWERERS,
         help="auto (default): the local LLM when installed, else extractive",
     )
     ask.add_argument("--llm", help="local model: packaged name or GGUF path")

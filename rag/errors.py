@@ -5,6 +5,10 @@ class RagError(Exception):
     """Base class; the CLI prints the message (no traceback) and exits non-zero."""
 
 
+class ConfigError(RagError):
+    """A setting with a bad value (``RAG_CHUNK_TOKENS=abc``, ``--chunk-tokens 0``)."""
+
+
 class IndexNotFoundError(RagError):
     pass
 
@@ -14,7 +18,7 @@ class IndexCorruptError(RagError):
 
 
 class IndexMismatchError(RagError):
-    pass
+    """The index and what is asked of it disagree (model, quantization)."""
 
 
 class InputError(RagError):

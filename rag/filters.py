@@ -11,7 +11,7 @@ from fnmatch import fnmatch
 import numpy as np
 
 from rag.errors import InputError
-from rag.types import Article
+from rag.types import Article, Passage
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,8 @@ class SearchFilter:
     def active(self) -> bool:
         return bool(self.date_from or self.date_to or self.sources)
 
-    def admits(self, article: Article) -> bool:
+    def admits(self, article: Article | Passage) -> bool:
+        """Whether the article (or a passage, by its article's date and source) passes."""
         if self.date_from or self.date_to:
             if not article.published:
                 return False

@@ -1,4 +1,5 @@
-"""Shared fixtures: the real default embedder and a sample index, built once per session."""
+"""Shared fixtures: the real default embedder and a sample index, built once per session,
+all wired by the one composition root (rag.Pipeline)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 
 from rag.config import Config
 from rag.embed import create_embedder
-from rag.index import IndexBuilder
+from rag.pipeline import Pipeline
 
 CANONICAL = "What did Peskov say about timelines?"
 PESKOV_QUOTE = "It is not worth setting any rigid time frames"
@@ -17,14 +18,20 @@ PESKOV_QUOTE = "It is not worth setting any rigid time frames"
 
 @pytest.fixture(scope="session")
 def embedder():
-    return create_embedder("all-MiniLM-L6-v2")
+    return create_embedder()
 
 
 @pytest.fixture(scope="session")
 def sample_index_dir(tmp_path_factory, embedder) -> Path:
     folder = tmp_path_factory.mktemp("sample-index")
-    IndexBuilder(Config(index_dir=str(folder)), embedder=embedder).build()
+    Pipeline(Config(index_dir=str(folder)), embedder=embedder).build()
     return folder
+
+
+@pytest.fixture(scope="session")
+def sample(sample_index_dir, embedder) -> Pipeline:
+    """A pipeline over the sample index (read-only: tests that write use ``index_copy``)."""
+    return Pipeline(Config(index_dir=str(sample_index_dir)), embedder=embedder)
 
 
 @pytest.fixture
@@ -33,6 +40,11 @@ def index_copy(sample_index_dir, tmp_path) -> Path:
     target = tmp_path / "index"
     shutil.copytree(sample_index_dir, target)
     return target
+
+
+def pipeline_at(folder: Path, embedder, **settings) -> Pipeline:
+    """A pipeline over ``folder`` with the shared embedder and ``settings`` (flat names)."""
+    return Pipeline(Config(index_dir=str(folder)).with_(**settings), embedder=embedder)
 
 
 def write_articles(folder: Path, count: int, words: int = 120, stem: str = "article") -> Path:

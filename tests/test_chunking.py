@@ -2,9 +2,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rag.chunking import Chunker, split_sentences, units
+from rag.chunking import Chunker, units
+from rag.config import ChunkingConfig
+from rag.errors import ConfigError
 from rag.ingest import load_sample_corpus
 from rag.ingest.loaders import article_id
+from rag.text import split_sentences
 from rag.tokens import count_tokens
 from rag.types import Article
 
@@ -21,7 +24,7 @@ def samples():
 @pytest.mark.parametrize("size,overlap", [(200, 40), (120, 20), (400, 0)])
 def test_offsets_map_back_to_the_exact_article_text(samples, size, overlap):
     for article in samples:
-        chunks = Chunker(size, overlap).split(article)
+        chunks = Chunker(ChunkingConfig(size, overlap)).split(article)
         assert chunks
         for chunk in chunks:
             assert article.text[chunk.start : chunk.end] == chunk.text
@@ -34,7 +37,7 @@ def test_offsets_map_back_to_the_exact_article_text(samples, size, overlap):
 
 
 def test_chunks_respect_the_token_budget(samples):
-    chunker = Chunker(200, 40)
+    chunker = Chunker(ChunkingConfig(200, 40))
     for article in samples:
         chunks = chunker.split(article)
         # the last chunk may absorb a short tail (< a quarter of the size) instead of orphaning it
@@ -45,7 +48,7 @@ def test_chunks_respect_the_token_budget(samples):
 
 def test_chunks_end_on_sentence_boundaries_and_overlap(samples):
     peace = next(a for a in samples if a.source == "peace-deal-skepticism.txt")
-    chunks = Chunker(120, 30).split(peace)
+    chunks = Chunker(ChunkingConfig(120, 30)).split(peace)
     for previous, chunk in zip(chunks, chunks[1:], strict=False):
         # overlapping, or separated only by white space: no text falls between chunks
         assert chunk.start <= previous.end or not peace.text[previous.end : chunk.start].strip()
@@ -57,11 +60,11 @@ def test_chunks_end_on_sentence_boundaries_and_overlap(samples):
 def test_headings_and_lead_ins_stay_with_what_follows(samples):
     witkoff = next(a for a in samples if a.source == "witkoff-putin-meeting.txt")
     for size in (80, 120, 200):
-        for chunk in Chunker(size, 0).split(witkoff):
+        for chunk in Chunker(ChunkingConfig(size, 0)).split(witkoff):
             last_line = chunk.text.rstrip().split("\n")[-1]
             assert not last_line.endswith(":"), (size, last_line)
     # a bullet list is never separated from the lead-in that introduces it
-    chunks = Chunker(200, 0).split(witkoff)
+    chunks = Chunker(ChunkingConfig(200, 0)).split(witkoff)
     lead = "Trump argued:"
     holder = next(c for c in chunks if lead in c.text)
     assert "- Russia “has reasons” to seek a settlement" in holder.text
@@ -69,7 +72,7 @@ def test_headings_and_lead_ins_stay_with_what_follows(samples):
 
 def test_photo_captions_are_not_orphan_chunks(samples):
     peace = next(a for a in samples if a.source == "peace-deal-skepticism.txt")
-    for chunk in Chunker(200, 40).split(peace):
+    for chunk in Chunker(ChunkingConfig(200, 40)).split(peace):
         assert count_tokens(chunk.text) >= 50  # no caption-only or heading-only chunk
 
 
@@ -85,7 +88,7 @@ def test_sentence_splitter_keeps_abbreviations():
 
 def test_overlong_sentence_is_split_at_token_boundaries():
     text = "word " * 1000
-    chunks = Chunker(100, 10).split(_article(text))
+    chunks = Chunker(ChunkingConfig(100, 10)).split(_article(text))
     assert len(chunks) > 5
     for chunk in chunks:
         assert text[chunk.start : chunk.end] == chunk.text
@@ -93,15 +96,15 @@ def test_overlong_sentence_is_split_at_token_boundaries():
 
 
 def test_invalid_settings_are_rejected():
-    with pytest.raises(ValueError):
-        Chunker(8, 0)
-    with pytest.raises(ValueError):
-        Chunker(100, 60)
+    with pytest.raises(ConfigError, match="at least 16"):
+        ChunkingConfig(8, 0)
+    with pytest.raises(ConfigError, match="half"):
+        ChunkingConfig(100, 60)
 
 
 @settings(max_examples=150, deadline=None)
 @given(st.text(min_size=1, max_size=3000))
 def test_offsets_hold_for_any_text(text):
-    for chunk in Chunker(32, 8).split(_article(text)):
+    for chunk in Chunker(ChunkingConfig(32, 8)).split(_article(text)):
         assert text[chunk.start : chunk.end] == chunk.text
         assert chunk.text.strip()

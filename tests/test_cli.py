@@ -16,7 +16,7 @@ def test_build_info_search_json(tmp_path, capsys, monkeypatch):
 
     assert main(["index", "info", "--json"]) == 0
     info = json.loads(capsys.readouterr().out)
-    assert info["manifest"]["model"] == "all-MiniLM-L6-v2"
+    assert info["manifest"]["embedding"]["model"] == "all-MiniLM-L6-v2"
     assert len(info["articles"]) == 2
 
 
@@ -35,11 +35,24 @@ def test_index_type_is_chosen_at_build_and_recorded(tmp_path, capsys, monkeypatc
     capsys.readouterr()
     assert main(["index", "info", "--json"]) == 0
     manifest = json.loads(capsys.readouterr().out)["manifest"]
-    assert (manifest["index_type"], manifest["index_factory"]) == ("auto", "Flat")
+    assert (manifest["store"]["index_type"], manifest["index_factory"]) == ("auto", "Flat")
     assert main(["index", "build", "--quiet", "--index-type", "hnsw"]) == 0
     capsys.readouterr()
     assert main(["index", "info", "--json"]) == 0
     manifest = json.loads(capsys.readouterr().out)["manifest"]
-    assert (manifest["index_type"], manifest["index_factory"]) == ("hnsw", "HNSW32,Flat")
+    assert (manifest["store"]["index_type"], manifest["index_factory"]) == ("hnsw", "HNSW32,Flat")
     assert main(["search", CANONICAL, "-k", "3", "--json"]) == 0
     assert PESKOV_QUOTE in json.loads(capsys.readouterr().out)["passages"][0]["text"]
+
+
+def test_bad_settings_are_one_clear_line(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("RAG_INDEX_DIR", str(tmp_path / "idx"))
+    monkeypatch.setenv("RAG_CHUNK_TOKENS", "abc")
+    assert main(["index", "build", "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert err == "rag: error: RAG_CHUNK_TOKENS='abc' is not a whole number.\n"
+    monkeypatch.delenv("RAG_CHUNK_TOKENS")
+    assert main(["index", "build", "--quiet", "--chunk-tokens", "0"]) == 1
+    err = capsys.readouterr().err
+    assert err == "rag: error: chunk_tokens must be at least 16 (got 0).\n"
+    assert not (tmp_path / "idx" / "CURRENT").exists()

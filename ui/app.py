@@ -31,7 +31,7 @@ def _filter(since: str, until: str, sources: str) -> SearchFilter:
 
 
 def build_app(service: ChatService) -> gr.Blocks:
-    """The whole page; ``service`` holds the index and answerers shared by all sessions."""
+    """The whole page; ``service`` holds the pipeline shared by all sessions."""
     names = service.answerer_names()
 
     def respond(message, history, answers, answerer_name, passages, since, until, sources):
@@ -56,7 +56,7 @@ def build_app(service: ChatService) -> gr.Blocks:
                     history[-1] = {"role": "assistant", "content": content}
                     # per-session record of each answer, for thumbs up/down
                     answers = {**answers, len(history) - 1: (message, event.to_dict())}
-                    panel = sources_html(event, service.index)
+                    panel = sources_html(event)
                     yield history, "", panel, timings_text(event, answerer.name), answers
         except RagError as exc:
             history[-1] = {"role": "assistant", "content": f"⚠️ {exc}"}
@@ -112,7 +112,7 @@ def build_app(service: ChatService) -> gr.Blocks:
                     timings = gr.Markdown(elem_id="timings")
                 with gr.Column(scale=2):
                     gr.Markdown("### Sources")
-                    panel = gr.HTML(sources_html(None, service.index), elem_id="sources")
+                    panel = gr.HTML(sources_html(None), elem_id="sources")
             with gr.Accordion("Settings", open=False), gr.Row():
                 answerer = gr.Dropdown(names, value=names[0], label="Answerer")
                 passages = gr.Slider(1, 10, value=5, step=1, label="Passages")

@@ -7,7 +7,6 @@ import re
 from html import escape
 
 from rag.answer import Answer
-from rag.index import Index
 
 _MARKER = re.compile(r"\[(\d+)\]")
 ABSTAIN_BADGE = "ℹ️ **No answer in the articles.**"
@@ -23,9 +22,9 @@ def answer_html(text: str, abstained: bool = False) -> str:
     )
 
 
-def sources_html(answer: Answer | None, index: Index) -> str:
+def sources_html(answer: Answer | None) -> str:
     """Each cited passage with its cited sentence highlighted in its surrounding text; on
-    abstention, the closest passages instead."""
+    abstention, the closest passages instead. Everything comes from the answer itself."""
     if answer is None:
         return '<div class="sources-empty">Cited passages appear here.</div>'
     if answer.abstained:
@@ -40,16 +39,11 @@ def sources_html(answer: Answer | None, index: Index) -> str:
         )
     items = []
     for c in answer.citations:
-        article = index.by_id.get(c.article_id)
-        text = article.text if article else c.text
-        start, end = (c.passage_start, c.passage_end) if article else (0, len(c.text))
-        before = text[start : c.start] if article else ""
-        after = text[c.end : end] if article else ""
-        cited = text[c.start : c.end] if article else c.text
+        before, after = c.context()
         items.append(
             f'<div class="source" id="cite-{c.n}"><div class="source-head">[{c.n}] '
             f"{escape(c.title)} · {escape(c.date or 'undated')} · {escape(c.source)} · "
-            f"chars {c.start}-{c.end}</div><p>{escape(before)}<mark>{escape(cited)}</mark>"
+            f"chars {c.start}-{c.end}</div><p>{escape(before)}<mark>{escape(c.text)}</mark>"
             f"{escape(after)}</p></div>"
         )
     return '<div class="sources">' + "".join(items) + "</div>"

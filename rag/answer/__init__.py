@@ -1,21 +1,29 @@
-"""Answering with verified citations: the Answerer contract and its implementations."""
+"""Answering with verified citations: the Answerer, its evidence scorer, and the
+generators chosen by name (``extractive``, or an LLM backend's name)."""
 
-from rag.answer.base import ABSTAIN_TEXT, Answerer, AnswerSettings, Context
-from rag.answer.extractive import ExtractiveAnswerer
-from rag.answer.factory import ANSWERERS, create_answerer
-from rag.answer.generative import LLMAnswerer
-from rag.answer.types import Answer, Citation, Delta
+from rag.answer.answerer import ABSTAIN_TEXT, Answerer
+from rag.answer.evidence import EvidenceScorer
+from rag.answer.extractive import ExtractiveGenerator
+from rag.answer.generative import LLMGenerator
+from rag.answer.generator import Generator
+from rag.answer.types import Answer, Citation, Context, Delta, Evidence
+from rag.llm.backends import BACKENDS
+
+#: Every answerer name: ``auto`` picks ``local`` when its model is installed, else
+#: ``extractive``; the rest are LLM backends.
+ANSWERERS = ("auto", "extractive", *BACKENDS)
 
 __all__ = [
     "ABSTAIN_TEXT",
     "ANSWERERS",
     "Answer",
-    "AnswerSettings",
     "Answerer",
     "Citation",
     "Context",
     "Delta",
-    "ExtractiveAnswerer",
-    "LLMAnswerer",
-    "create_answerer",
+    "Evidence",
+    "EvidenceScorer",
+    "ExtractiveGenerator",
+    "Generator",
+    "LLMGenerator",
 ]

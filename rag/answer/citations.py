@@ -6,9 +6,9 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from rag.answer.evidence import Evidence, content_terms, support
-from rag.answer.types import Citation
-from rag.chunking import split_sentences
+from rag.answer.support import support
+from rag.answer.types import Citation, Evidence
+from rag.text import content_terms, split_sentences
 from rag.types import Passage
 
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
@@ -136,6 +136,7 @@ class CitationVerifier:
                     text=evidence.text,
                     passage_start=passage.start,
                     passage_end=passage.end,
+                    passage=passage.text,
                 )
             )
         return self._numbers[key]

@@ -1,12 +1,13 @@
-"""Extractive answerer: quotes the retrieved sentences that best answer the question."""
+"""Extractive generator: quotes the retrieved sentences that best answer the question."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
 
-from rag.answer.base import Answerer, Context
-from rag.answer.evidence import Evidence
+from rag.answer.generator import Generator
+from rag.answer.types import Context, Evidence
+from rag.config import AnswerConfig
 
 # "..., he said." / "She added ..." : the sentence needs the one before it to name the speaker.
 _NEEDS_ANTECEDENT = re.compile(
@@ -15,22 +16,26 @@ _NEEDS_ANTECEDENT = re.compile(
 )
 
 
-class ExtractiveAnswerer(Answerer):
-    """No model: returns the best-scoring sentences, each cited, in reading order.
+class ExtractiveGenerator(Generator):
+    """No model: the best-scoring sentences, each cited, in reading order.
 
     Near-instant, never invents anything, and the fallback when no LLM is available.
-    It keeps sentences scoring within ``0.85 x`` the best (at most ``max_sentences``),
-    so a single strong sentence is not padded with weak ones; a sentence that only
-    says "he said" brings the sentence before it, which names the speaker.
+    It keeps sentences scoring within ``extractive_keep`` (0.85) of the best (at most
+    ``max_sentences``), so a single strong sentence is not padded with weak ones; a
+    sentence that only says "he said" brings the sentence before it, which names the
+    speaker.
     """
 
     name = "extractive"
-    keep_ratio = 0.85
 
-    def _generate(self, context: Context) -> Iterator[str]:
+    def __init__(self, config: AnswerConfig | None = None):
+        self.config = config or AnswerConfig()
+
+    def generate(self, context: Context) -> Iterator[str]:
+        config = self.config
         best = context.evidence[0].score
-        floor = max(self.settings.min_evidence, self.keep_ratio * best)
-        chosen = [e for e in context.evidence[: self.settings.max_sentences] if e.score >= floor]
+        floor = max(config.min_evidence, config.extractive_keep * best)
+        chosen = [e for e in context.evidence[: config.max_sentences] if e.score >= floor]
         for evidence in list(chosen):
             if _NEEDS_ANTECEDENT.search(evidence.text):
                 before = _previous(evidence, context)
@@ -40,7 +45,7 @@ class ExtractiveAnswerer(Answerer):
         lead = article[chosen[0].passage]
         # reading order (the best sentence's article first) reads better than score order
         chosen.sort(key=lambda e: (article[e.passage] != lead, article[e.passage], e.start))
-        for evidence in chosen[: self.settings.max_sentences]:
+        for evidence in chosen[: config.max_sentences]:
             yield f"{evidence.text} [{evidence.passage + 1}]\n"
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 
-from rag.answer.evidence import question_names
-from rag.store.bm25 import STOP_WORDS
+from rag.text import STOP_WORDS, question_names
+
+_WH_WORDS = frozenset(["what", "who", "how", "why", "when", "where", "which", "did", "does"])
 
 # Openers and pronouns that only make sense with an earlier turn.
 _REFERS_BACK = re.compile(
@@ -48,7 +49,7 @@ def standalone_query(question: str, history: list[dict] | None) -> str:
         if w.lower() not in STOP_WORDS
         and w.lower() not in names
         and len(w) > 2
-        and w.lower() not in {"what", "who", "how", "why", "when", "where", "which", "did", "does"}
+        and w.lower() not in _WH_WORDS
     ]
     if names and (_PRONOUN.search(question) or not question_names(question)):
         topic += [w for w in re.findall(r"[\w’'-]+", previous) if w.lower() in names]

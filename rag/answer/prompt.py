@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from html import escape
 
-from rag.answer.base import Context
-from rag.answer.evidence import Evidence
+from rag.answer.types import Context, Evidence
 from rag.llm.backends import Messages
 from rag.tokens import count_tokens
 

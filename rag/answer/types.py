@@ -1,4 +1,6 @@
-"""What an answerer produces: streamed text deltas, then the final cited Answer."""
+"""The answer step's data: evidence sentences, the generator's context, streamed text
+deltas, and the final cited Answer. Each carries the text it needs, so an Answer renders
+with no index at hand."""
 
 from __future__ import annotations
 
@@ -8,9 +10,35 @@ from rag.types import Passage
 
 
 @dataclass(frozen=True)
+class Evidence:
+    """One sentence of a retrieved passage, scored against the question."""
+
+    passage: int  # index into the retrieved passages
+    start: int  # offsets in the article text
+    end: int
+    text: str
+    score: float  # combined relevance (higher is better)
+    similarity: float  # cosine(question, sentence with its lead-in)
+    coverage: float  # share of the question's content words present
+    lead: str = ""  # the text that gives the sentence its context
+
+
+@dataclass
+class Context:
+    """What a generator gets: the question, the retrieval query and the numbered evidence."""
+
+    question: str
+    query: str
+    passages: list[Passage]
+    evidence: list[Evidence]
+    history: list[dict]
+
+
+@dataclass(frozen=True)
 class Citation:
     """Citation ``[n]``: the exact supporting span (``start``/``end`` in the article text)
-    inside the retrieved passage (``passage_start``/``passage_end``)."""
+    inside the retrieved passage ``passage`` (which spans ``passage_start``/``passage_end``).
+    """
 
     n: int
     article_id: str
@@ -22,6 +50,12 @@ class Citation:
     text: str
     passage_start: int
     passage_end: int
+    passage: str = ""
+
+    def context(self) -> tuple[str, str]:
+        """The passage text before and after the cited span."""
+        offset = self.passage_start
+        return self.passage[: self.start - offset], self.passage[self.end - offset :]
 
 
 @dataclass

@@ -1,13 +1,14 @@
-"""Text embedders behind one small contract, chosen by name."""
+"""Text embedders behind one small contract, chosen by name from ``EMBEDDERS``."""
 
+from rag.config import QUANTIZATIONS, EmbeddingConfig
 from rag.embed.base import Embedder
-from rag.embed.sentence_transformer import (
-    QUANTIZATIONS,
-    SentenceTransformerEmbedder,
-    resolve_model,
-)
+from rag.embed.sentence_transformer import SentenceTransformerEmbedder, resolve_model
+from rag.errors import ConfigError
+
+EMBEDDERS: dict[str, type[Embedder]] = {"sentence-transformers": SentenceTransformerEmbedder}
 
 __all__ = [
+    "EMBEDDERS",
     "QUANTIZATIONS",
     "Embedder",
     "SentenceTransformerEmbedder",
@@ -16,6 +17,9 @@ __all__ = [
 ]
 
 
-def create_embedder(model: str, batch_size: int = 32, quantize: str = "none") -> Embedder:
-    """The embedder for ``model`` (a sentence-transformers name or local path)."""
-    return SentenceTransformerEmbedder(model, batch_size=batch_size, quantize=quantize)
+def create_embedder(config: EmbeddingConfig | None = None) -> Embedder:
+    """The embedder ``config`` names (default: all-MiniLM-L6-v2 from its PyPI package)."""
+    config = config or EmbeddingConfig()
+    if config.kind not in EMBEDDERS:
+        raise ConfigError(f"unknown embedder '{config.kind}' (choose from {', '.join(EMBEDDERS)}).")
+    return EMBEDDERS[config.kind].from_config(config)

@@ -7,6 +7,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from rag.config import EmbeddingConfig
+
 
 class Embedder(ABC):
     """Maps texts to unit vectors so that inner product equals cosine similarity."""
@@ -16,6 +18,17 @@ class Embedder(ABC):
     #: How the model's weights were quantized ("none" or "int8"); recorded beside the name.
     quantize: str = "none"
     dim: int
+
+    @classmethod
+    def from_config(cls, config: EmbeddingConfig) -> Embedder:
+        """The embedder an :class:`EmbeddingConfig` describes (``create_embedder`` calls it;
+        implementations listed in ``rag.embed.EMBEDDERS`` provide it)."""
+        raise NotImplementedError(f"{cls.__name__} cannot be built from a configuration")
+
+    def matches(self, config: EmbeddingConfig) -> bool:
+        """Whether this embedder makes the vectors ``config`` describes (model and
+        quantization; an embedder without ``quantize`` runs its model as it is)."""
+        return (self.name, getattr(self, "quantize", "none")) == (config.model, config.quantize)
 
     @abstractmethod
     def embed(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import numpy as np
 
+from rag.config import QUANTIZATIONS, EmbeddingConfig
 from rag.embed.base import Embedder
+from rag.errors import RagError
 
 # Models that ship inside a PyPI package: name -> (module, function returning the folder).
 _PACKAGED = {
@@ -34,9 +36,6 @@ def resolve_model(name: str) -> str:
             return name
         return str(getattr(module, function)())
     return name
-
-
-QUANTIZATIONS = ("none", "int8")
 
 
 class SentenceTransformerEmbedder(Embedder):
@@ -68,7 +67,14 @@ class SentenceTransformerEmbedder(Embedder):
         hf_logging.disable_progress_bar()  # the weight-loading bar is noise on every start
         self.name = model
         self.batch_size = batch_size
-        self.model = SentenceTransformer(local, device=device)
+        try:
+            self.model = SentenceTransformer(local, device=device)
+        except Exception as exc:  # hub, file and format errors all mean "cannot load"
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise RagError(
+                f"Cannot load embedding model '{model}' ({reason[:300]}). Give a local "
+                "model folder or a name available offline (--model / RAG_MODEL)."
+            ) from None
         get_dim = getattr(self.model, "get_embedding_dimension", None) or (
             self.model.get_sentence_embedding_dimension
         )
@@ -76,6 +82,10 @@ class SentenceTransformerEmbedder(Embedder):
         self.quantize = quantize
         if quantize == "int8":
             self.model = quantize_int8(self.model)
+
+    @classmethod
+    def from_config(cls, config: EmbeddingConfig) -> SentenceTransformerEmbedder:
+        return cls(config.model, batch_size=config.batch_size, quantize=config.quantize)
 
     def embed(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
         if not texts:

@@ -4,27 +4,23 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from rag.chunking import Chunker
 from rag.config import Config
-from rag.embed import Embedder, create_embedder
-from rag.errors import InputError
-from rag.index.index import Index, article_text, embed_text
-from rag.index.layout import new_version, writer_lock
+from rag.embed import Embedder
+from rag.errors import IndexMismatchError, InputError, RagError
+from rag.index.index import EMBEDDINGS_FILE, Index, article_text, embed_text
+from rag.index.layout import current_version, new_version, writer_lock
 from rag.index.manifest import Manifest
-from rag.ingest import Skipped, latest_per_page, load_paths, load_sample_corpus
+from rag.ingest import Skipped, latest_per_page
 from rag.ingest.urls import page_key
-from rag.store import check_store, create_store
+from rag.store import check_store, create_store, describe_store
 from rag.store.bm25 import BM25Index
-from rag.store.faiss_store import factory_string
 from rag.types import Article, Chunk
-
-EmbedderFactory = Callable[[str], Embedder]
 
 
 @dataclass
@@ -54,111 +50,98 @@ class BuildReport:
 
 
 class IndexBuilder:
-    """Builds and updates the index in ``config.index_dir``.
+    """Builds and updates the index in ``config.index_dir`` with ``embedder``.
 
     Only new or changed articles (by content hash) are chunked and embedded; the rest
     reuse their stored vectors. Every write goes to a new version folder that becomes
-    live only once complete, so a failure or kill leaves the previous index usable.
+    live only once complete, so a failure or kill leaves the previous index usable. Each
+    method returns the index it wrote (the caller serves it with no reload) and a report.
+    ``current`` is the caller's loaded index: the base of the write when it is still the
+    live version, else the live version is loaded.
     """
 
-    def __init__(self, config: Config, embedder: Embedder | None = None, progress: bool = False):
+    def __init__(self, config: Config, embedder: Embedder, progress: bool = False):
         self.config = config
-        self._embedder = embedder
+        self.embedder = embedder
         self.progress = progress
 
-    def embedder(self, model: str, quantize: str) -> Embedder:
-        current = self._embedder
-        # an embedder without ``quantize`` (a duck-typed one) runs its model as it is
-        wanted = (model, quantize)
-        if current is None or (current.name, getattr(current, "quantize", "none")) != wanted:
-            self._embedder = create_embedder(model, self.config.batch_size, quantize)
-        return self._embedder
-
-    def build(self, paths: Sequence[str | Path] = ()) -> BuildReport:
-        """Index exactly the articles under ``paths`` (the sample articles when empty).
+    def build(
+        self, articles: Sequence[Article], current: Index | None = None
+    ) -> tuple[Index, BuildReport]:
+        """Index exactly ``articles`` with the configuration's chunking, embedding and store.
 
         Vectors of articles already in the index under the same settings are reused.
         """
         started = time.perf_counter()
-        loaded = load_paths(paths, self.config.max_file_bytes) if paths else load_sample_corpus()
-        if not loaded.articles:
-            raise InputError(_nothing_loaded(paths, loaded.skipped))
         with writer_lock(self.config.index_path):
-            previous = self._previous(compatible_with=self.config)
-            report = self._write(loaded.articles, previous, self.config.model, self._settings())
-        report.added = len({a.id for a in loaded.articles} - _ids(previous))
-        report.removed = len(_ids(previous) - {a.id for a in loaded.articles})
-        return self._finish(report, loaded.skipped, started)
+            try:
+                live = self._live(current)
+            except RagError:  # no index yet, or a broken one: everything is embedded
+                live = None
+            reusable = live if live is not None and _same_vectors(live, self.config) else None
+            index, report = self._write(list(articles), reusable, self.config)
+        report.added = len({a.id for a in articles} - _ids(live))
+        report.removed = len(_ids(live) - {a.id for a in articles})
+        return index, self._finish(report, started)
 
-    def add(self, paths: Sequence[str | Path], relative: bool = False) -> BuildReport:
-        """Add the articles under ``paths``. A new version of an indexed file replaces it;
-        of two copies of a web page (see ``rag.ingest.urls``) the later published stays,
-        the added one on a tie. Uses the index's own model and chunk settings.
-        ``relative`` names files in a folder by their path inside it (uploads)."""
+    def add(
+        self, articles: Sequence[Article], current: Index | None = None
+    ) -> tuple[Index, BuildReport]:
+        """Add ``articles``. A new version of an indexed file replaces it; of two copies of
+        a web page (see ``rag.ingest.urls``) the later published stays, the added one on a
+        tie (the others are reported in ``skipped``). Uses the index's own settings."""
         started = time.perf_counter()
-        loaded = load_paths(paths, self.config.max_file_bytes, relative=relative)
-        if not loaded.articles:
-            raise InputError(_nothing_loaded(paths, loaded.skipped))
         with writer_lock(self.config.index_path):
-            current = Index.load(self.config.index_dir)
-            new = [a for a in loaded.articles if a.id not in current.by_id]
-            kept, new, older = _merge(current.articles, new)
-            report = self._write(kept + new, current, current.manifest.model, _settings_of(current))
+            live = self._live(current)
+            new = [a for a in articles if a.id not in live.by_id]
+            kept, new, older = _merge(live.articles, new)
+            index, report = self._write(kept + new, live, settings_of(live, self.config))
         report.added = len(new)
-        report.removed = len(current.articles) - len(kept)
-        return self._finish(report, loaded.skipped + older, started)
+        report.removed = len(live.articles) - len(kept)
+        report.skipped = older
+        return index, self._finish(report, started)
 
-    def remove(self, selectors: Sequence[str]) -> BuildReport:
+    def remove(
+        self, selectors: Sequence[str], current: Index | None = None
+    ) -> tuple[Index, BuildReport]:
         """Remove articles named by id, id prefix (6+ characters) or exact source."""
         started = time.perf_counter()
         with writer_lock(self.config.index_path):
-            current = Index.load(self.config.index_dir)
-            doomed = {a.id for a in current.articles for s in selectors if _selects(s, a)}
+            live = self._live(current)
+            doomed = {a.id for a in live.articles for s in selectors if _selects(s, a)}
             if not doomed:
                 raise InputError(
                     f"No indexed article matches {', '.join(map(repr, selectors))}. "
                     "`rag index info` lists article ids and sources."
                 )
-            kept = [a for a in current.articles if a.id not in doomed]
+            kept = [a for a in live.articles if a.id not in doomed]
             if not kept:
                 raise InputError("Refusing to remove every article; build a new index instead.")
-            report = self._write(kept, current, current.manifest.model, _settings_of(current))
+            index, report = self._write(kept, live, settings_of(live, self.config))
         report.removed = len(doomed)
-        return self._finish(report, [], started)
+        return index, self._finish(report, started)
 
     # -- internals ---------------------------------------------------------------------
 
-    def _settings(self) -> dict:
-        return {
-            "chunk_tokens": self.config.chunk_tokens,
-            "chunk_overlap": self.config.chunk_overlap,
-            "embed_title": True,
-            "index_type": self.config.index_type,
-            "quantize": self.config.quantize,
-            "store": self.config.store,
-            "milvus_uri": self.config.milvus_uri,
-        }
-
-    def _previous(self, compatible_with: Config) -> Index | None:
-        """The live index when its vectors can be reused for ``compatible_with``'s settings."""
-        try:
-            index = Index.load(compatible_with.index_dir)
-        except Exception:  # no index yet, or a broken one: rebuild everything
-            return None
-        settings = _settings_of(index)
-        wanted = self._settings()
-        same = index.manifest.model == compatible_with.model and all(
-            settings[k] == wanted[k]
-            for k in ("chunk_tokens", "chunk_overlap", "embed_title", "quantize")
-        )
-        return index if same else None
+    def _live(self, current: Index | None) -> Index:
+        """The live version: ``current`` when it is that version, else loaded (in the lock)."""
+        if current is not None and current.folder == current_version(self.config.index_path):
+            return current
+        return Index.load(self.config.index_dir)
 
     def _write(
-        self, articles: list[Article], previous: Index | None, model: str, settings: dict
-    ) -> BuildReport:
-        check_store(settings["store"], settings["milvus_uri"], self.config.index_path)
-        chunker = Chunker(settings["chunk_tokens"], settings["chunk_overlap"])
-        with_title = settings["embed_title"]
+        self, articles: list[Article], previous: Index | None, settings: Config
+    ) -> tuple[Index, BuildReport]:
+        embedding = settings.embedding
+        if not self.embedder.matches(embedding):
+            raise IndexMismatchError(
+                f"The embedder is '{self.embedder.name}' "
+                f"({getattr(self.embedder, 'quantize', 'none')}), but the index in "
+                f"'{self.config.index_dir}' uses '{embedding.model}' ({embedding.quantize})."
+            )
+        check_store(settings.store, self.config.index_path)
+        chunker = Chunker(settings.chunking)
+        with_title = embedding.embed_title
         known = _vectors_by_article(previous)
         known_text = _rows_by_text(previous, with_title)
         chunks: list[Chunk] = []
@@ -178,39 +161,25 @@ class IndexBuilder:
                     pending.append((len(chunks), text))
                 rows.append(previous.embeddings[row] if row is not None else None)
                 chunks.append(chunk)
-        embedder = self.embedder(model, settings["quantize"])
-        vectors = np.zeros((len(chunks), embedder.dim), dtype=np.float32)
+        dim = self.embedder.dim
+        vectors = np.zeros((len(chunks), dim), dtype=np.float32)
         for i, vector in enumerate(rows):
             if vector is not None:
                 vectors[i] = vector
         # identical texts (syndicated copies, boilerplate) are embedded once
         unique = list(dict.fromkeys(text for _, text in pending))
         if unique:
-            fresh = embedder.embed(unique, progress=self.progress)
+            fresh = self.embedder.embed(unique, progress=self.progress)
             slot = {text: i for i, text in enumerate(unique)}
             vectors[[r for r, _ in pending]] = fresh[[slot[t] for _, t in pending]]
         by_id = {a.id: a for a in articles}
-        store = create_store(
-            settings["store"],
-            vectors,
-            settings["index_type"],
-            settings["milvus_uri"],
-            self.config.index_path,
-        )
+        store = create_store(vectors, settings.store, self.config.index_path)
         manifest = Manifest(
-            model=model,
-            dim=embedder.dim,
-            chunk_tokens=settings["chunk_tokens"],
-            chunk_overlap=settings["chunk_overlap"],
-            embed_title=settings["embed_title"],
-            index_type=settings["index_type"],
-            index_factory=(
-                factory_string(settings["index_type"], len(chunks), embedder.dim)
-                if settings["store"] == "faiss"
-                else "milvus AUTOINDEX"
-            ),
-            quantize=settings["quantize"],
-            store=settings["store"],
+            chunking=settings.chunking,
+            embedding=embedding,
+            store=settings.store,
+            dim=dim,
+            index_factory=describe_store(settings.store, len(chunks), dim),
             articles=len(articles),
             chunks=len(chunks),
             corpus_fingerprint=_fingerprint(by_id),
@@ -233,28 +202,35 @@ class IndexBuilder:
             store.discard()
             raise
         store.retire_others(keep=previous.store if previous is not None else None)
-        return BuildReport(
-            str(self.config.index_dir), len(articles), len(chunks), embedded=len(unique)
-        )
+        index.folder = current_version(self.config.index_path)  # exact: the lock is held
+        # served like a loaded index: the vectors memory-mapped from the file just written
+        index.embeddings = np.load(index.folder / EMBEDDINGS_FILE, mmap_mode="r")
+        report = BuildReport(str(self.config.index_dir), len(articles), len(chunks))
+        report.embedded = len(unique)
+        return index, report
 
     @staticmethod
-    def _finish(report: BuildReport, skipped: list[Skipped], started: float) -> BuildReport:
-        report.skipped = list(skipped)
+    def _finish(report: BuildReport, started: float) -> BuildReport:
         report.seconds = time.perf_counter() - started
         return report
 
 
-def _settings_of(index: Index) -> dict:
+def settings_of(index: Index, config: Config) -> Config:
+    """``config`` with the settings that shaped ``index`` (adds and removes keep them)."""
     m = index.manifest
-    return {
-        "chunk_tokens": m.chunk_tokens,
-        "chunk_overlap": m.chunk_overlap,
-        "embed_title": m.embed_title,
-        "index_type": m.index_type,
-        "quantize": m.quantize,
-        "store": m.store,
-        "milvus_uri": getattr(index.store, "uri", ""),
-    }
+    uri = getattr(index.store, "uri", "") or m.store.milvus_uri  # where its vectors are
+    return replace(
+        config,
+        chunking=m.chunking,
+        embedding=replace(m.embedding, batch_size=config.embedding.batch_size),
+        store=replace(m.store, milvus_uri=uri),
+    )
+
+
+def _same_vectors(index: Index, config: Config) -> bool:
+    """Whether ``index``'s vectors can be reused under ``config``'s settings."""
+    m = index.manifest
+    return m.chunking == config.chunking and m.embedding.same_vectors(config.embedding)
 
 
 def _vectors_by_article(index: Index | None) -> dict[str, tuple[list[Chunk], np.ndarray]]:
@@ -315,10 +291,3 @@ def _selects(selector: str, article: Article) -> bool:
 
 def _fingerprint(by_id: dict[str, Article]) -> str:
     return hashlib.sha256("\n".join(sorted(by_id)).encode()).hexdigest()[:16]
-
-
-def _nothing_loaded(paths: Sequence[str | Path], skipped: list[Skipped]) -> str:
-    where = ", ".join(map(str, paths)) or "the sample corpus"
-    lines = [f"No articles could be loaded from {where}; the index was not changed."]
-    lines += [f"  {s}" for s in skipped[:20]]
-    return "\n".join(lines)

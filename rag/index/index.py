@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.errors import IndexCorruptError, IndexMismatchError
+from rag.errors import IndexCorruptError
 from rag.filters import SearchFilter, ordinal_days
 from rag.index.layout import current_version
 from rag.index.manifest import Manifest
@@ -79,20 +79,14 @@ class Index:
             )
 
     @classmethod
-    def load(cls, index_dir: str | Path, model: str | None = None, verify: bool = True) -> Index:
+    def load(cls, index_dir: str | Path, verify: bool = True) -> Index:
         """Load the live version of ``index_dir``.
 
-        ``model``, when given, must be the model the index was built with. ``verify``
-        checks every file's checksum first (a corrupted file is reported, never used).
+        ``verify`` checks every file's checksum first (a corrupted file is reported, never
+        used).
         """
         folder = current_version(Path(index_dir))
         manifest = Manifest.read(folder, verify=verify)
-        if model is not None and model != manifest.model:
-            raise IndexMismatchError(
-                f"The index in '{index_dir}' was built with embedding model '{manifest.model}', "
-                f"but '{model}' is configured. Use --model '{manifest.model}' (or RAG_MODEL), "
-                "or rebuild with `rag index build --model ...`."
-            )
         try:
             articles = [Article(**json.loads(line)) for line in _lines(folder / ARTICLES_FILE)]
             by_id = {a.id: a for a in articles}

@@ -1,4 +1,5 @@
-"""The index manifest: what built the index, and a checksum for every file it wrote."""
+"""The index manifest: the configuration sections that shaped the index, and a checksum
+for every file it wrote."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from rag.errors import IndexCorruptError
+from rag.config import ChunkingConfig, EmbeddingConfig, StoreConfig
+from rag.errors import IndexCorruptError, RagError
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 
 
@@ -23,21 +25,24 @@ def sha256_file(path: Path) -> str:
 
 @dataclass
 class Manifest:
-    model: str
+    """What built an index version: its ``chunking``, ``embedding`` and ``store``
+    sections (adds and removes keep them), sizes, and each file's sha256."""
+
+    chunking: ChunkingConfig
+    embedding: EmbeddingConfig
+    store: StoreConfig
     dim: int
-    chunk_tokens: int
-    chunk_overlap: int
-    embed_title: bool
-    index_type: str
     articles: int
     chunks: int
     corpus_fingerprint: str
     created: str
+    index_factory: str = ""  # the FAISS index ``store.index_type`` resolved to ("Flat")
     files: dict[str, str] = field(default_factory=dict)
-    index_factory: str = ""  # the FAISS index ``index_type`` resolved to (e.g. "Flat")
-    quantize: str = "none"  # the embedder's weight quantization ("none" or "int8")
-    store: str = "faiss"  # where the vectors live: "faiss" (this folder) or "milvus"
     format_version: int = FORMAT_VERSION
+
+    @property
+    def model(self) -> str:
+        return self.embedding.model
 
     def write(self, folder: Path) -> None:
         """Checksum every other file in ``folder``, then write the manifest beside them."""
@@ -45,21 +50,32 @@ class Manifest:
         (folder / MANIFEST).write_text(json.dumps(asdict(self), indent=2), encoding="utf-8")
 
     @classmethod
+    def from_dict(cls, data: dict) -> Manifest:
+        """A manifest from its JSON (format 1, with flat fields, is read too)."""
+        if data.get("format_version") == 1:
+            data = _from_format_1(data)
+        elif data.get("format_version") != FORMAT_VERSION:
+            raise ValueError(
+                f"format {data.get('format_version')}; this version of rag reads formats 1 "
+                f"and {FORMAT_VERSION}"
+            )
+        sections = {
+            "chunking": ChunkingConfig(**data.pop("chunking")),
+            "embedding": EmbeddingConfig(**data.pop("embedding")),
+            "store": StoreConfig(**data.pop("store")),
+        }
+        return cls(**sections, **data)
+
+    @classmethod
     def read(cls, folder: Path, verify: bool = True) -> Manifest:
         """Read and (by default) verify the checksums of every listed file."""
         fix = "Rebuild it with `rag index build`."
         try:
-            data = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-            manifest = cls(**data)
-        except (OSError, ValueError, TypeError) as exc:
+            manifest = cls.from_dict(json.loads((folder / MANIFEST).read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError, KeyError, AttributeError, RagError) as exc:
             raise IndexCorruptError(
                 f"Index manifest in '{folder}' is unreadable ({exc}). {fix}"
             ) from None
-        if manifest.format_version != FORMAT_VERSION:
-            raise IndexCorruptError(
-                f"Index in '{folder}' has format {manifest.format_version}; this version of "
-                f"rag reads format {FORMAT_VERSION}. {fix}"
-            )
         if verify:
             for name, expected in manifest.files.items():
                 path = folder / name
@@ -70,3 +86,17 @@ class Manifest:
                         f"Index file '{path}' is corrupted (checksum mismatch). {fix}"
                     )
         return manifest
+
+
+def _from_format_1(data: dict) -> dict:
+    """Format 1 kept the settings as flat fields; the files and vectors are the same."""
+    data = dict(data)
+    data["chunking"] = {"tokens": data.pop("chunk_tokens"), "overlap": data.pop("chunk_overlap")}
+    data["embedding"] = {
+        "model": data.pop("model"),
+        "quantize": data.pop("quantize", "none"),
+        "embed_title": data.pop("embed_title"),
+    }
+    data["store"] = {"kind": data.pop("store", "faiss"), "index_type": data.pop("index_type")}
+    data["format_version"] = FORMAT_VERSION
+    return data

@@ -5,6 +5,7 @@ from rag.ingest.loaders import (
     Skipped,
     latest_per_page,
     load_paths,
+    load_records,
     load_sample_corpus,
     sample_corpus_dir,
 )
@@ -14,6 +15,7 @@ __all__ = [
     "Skipped",
     "latest_per_page",
     "load_paths",
+    "load_records",
     "load_sample_corpus",
     "sample_corpus_dir",
 ]

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 
-from rag.ingest.parsers import PARSERS, ParseError, Record
+from rag.ingest.parsers import PARSERS, ParseError, Record, record_from_mapping
 from rag.ingest.urls import page_key
 from rag.types import Article
 
@@ -148,23 +148,55 @@ def latest_per_page(articles: list[Article]) -> tuple[list[Article], list[Skippe
     return kept, skipped
 
 
+def load_records(records: Iterable[Mapping | Article]) -> LoadResult:
+    """Articles from memory: dicts in the JSON-lines record shape (``title``, ``text``,
+    ``url``, ``published``; see :func:`rag.ingest.parsers.record_from_mapping`) or
+    :class:`Article` objects. A bad record is skipped with its reason; the rest load.
+
+    A record without a URL is named ``record:<id>`` by its content, so adding another
+    record never replaces it (a file re-added under its name does replace its old copy).
+    """
+    result = LoadResult()
+    for number, record in enumerate(records, start=1):
+        if isinstance(record, Article):
+            article = record
+        else:
+            try:
+                parsed = record_from_mapping(dict(record) if isinstance(record, Mapping) else None)
+            except ParseError as exc:
+                result.skipped.append(Skipped(f"record {number}", str(exc)))
+                continue
+            article = _to_article(parsed, Path("record"), "")
+            article = replace(article, source=article.source or f"record:{article.id}")
+        if article.text.strip():
+            result.articles.append(article)
+        else:
+            result.skipped.append(Skipped(f"record {number}", "no text"))
+    return _one_per_story(result)
+
+
 def load_paths(
     paths: Iterable[str | Path], max_bytes: int = DEFAULT_MAX_BYTES, relative: bool = False
 ) -> LoadResult:
     """Load every supported file under ``paths``. Duplicates (same content) are kept once,
     and of two copies of one web page the newer (``latest_per_page``)."""
     result = LoadResult()
-    seen: set[str] = set()
     for path, name in _walk(paths, relative):
         if not path.exists():
             result.skipped.append(Skipped(name, "no such file or folder"))
             continue
         one = load_file(path, max_bytes, name)
         result.skipped.extend(one.skipped)
-        for article in one.articles:
-            if article.id not in seen:
-                seen.add(article.id)
-                result.articles.append(article)
-    result.articles, older = latest_per_page(result.articles)
+        result.articles.extend(one.articles)
+    return _one_per_story(result)
+
+
+def _one_per_story(result: LoadResult) -> LoadResult:
+    """Duplicates (same content) kept once, the first; of the copies of one web page the
+    latest published (``latest_per_page``), the others reported as skipped."""
+    unique: dict[str, Article] = {}
+    for article in result.articles:
+        unique.setdefault(article.id, article)
+    result.articles, older = latest_per_page(list(unique.values()))
     result.skipped.extend(older)
     return result

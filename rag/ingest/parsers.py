@@ -158,31 +158,37 @@ def _untitled(text: str, url: object) -> str:
     return url_title(str(url) if url else None) or first_line_title(text) or opening_words(text)
 
 
+def record_from_mapping(obj: object) -> Record:
+    """A record from a JSON-lines object or an in-memory dict: ``text`` (or ``content``,
+    ``body``), ``title`` (or ``headline``), ``published`` (or ``publish_date``, ``date``)
+    and ``url`` (or ``link``, ``source``). Raises ParseError when there is no text."""
+    text = _pick(obj, _TEXT_KEYS) if isinstance(obj, dict) else None
+    if not isinstance(text, str) or not text.strip():
+        raise ParseError("no 'text' field")
+    title = _pick(obj, _TITLE_KEYS)
+    url = _pick(obj, _URL_KEYS)
+    return Record(
+        text=text.replace("\r\n", "\n"),
+        # without a title: the publisher's URL slug names the article; the first line
+        # is a guess (often a dateline or page chrome); the file name says nothing
+        # about one article among many
+        title=str(title) if title else _untitled(text, url),
+        published=normalize_date(_pick(obj, _DATE_KEYS)),
+        url=str(url) if url else None,
+    )
+
+
 def parse_jsonl(data: bytes) -> Iterator[Record | ParseError]:
     """One article per line; a bad line yields a ParseError naming it, the rest still load."""
     for number, line in enumerate(decode_text(data).split("\n"), start=1):
         if not line.strip():
             continue
         try:
-            obj = json.loads(line)
+            yield record_from_mapping(json.loads(line))
         except json.JSONDecodeError as exc:
             yield ParseError(f"line {number}: invalid JSON ({exc.msg})")
-            continue
-        text = _pick(obj, _TEXT_KEYS) if isinstance(obj, dict) else None
-        if not isinstance(text, str) or not text.strip():
-            yield ParseError(f"line {number}: no 'text' field")
-            continue
-        title = _pick(obj, _TITLE_KEYS)
-        url = _pick(obj, _URL_KEYS)
-        yield Record(
-            text=text.replace("\r\n", "\n"),
-            # without a title: the publisher's URL slug names the article; the first line
-            # is a guess (often a dateline or page chrome); the file name says nothing
-            # about one article among many
-            title=str(title) if title else _untitled(text, url),
-            published=normalize_date(_pick(obj, _DATE_KEYS)),
-            url=str(url) if url else None,
-        )
+        except ParseError as exc:
+            yield ParseError(f"line {number}: {exc}")
 
 
 PARSERS = {

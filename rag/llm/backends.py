@@ -9,6 +9,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from pathlib import Path
 
+from rag.config import LLMConfig
 from rag.errors import RagError
 
 Messages = list[dict[str, str]]
@@ -19,6 +20,11 @@ class LLMBackend(ABC):
     grounded answers should be repeatable."""
 
     name = "llm"
+
+    @classmethod
+    def from_config(cls, config: LLMConfig) -> LLMBackend:
+        """The backend an :class:`LLMConfig` describes (those in ``BACKENDS`` provide it)."""
+        raise NotImplementedError(f"{cls.__name__} cannot be built from a configuration")
 
     @abstractmethod
     def stream(self, messages: Messages, max_tokens: int = 256) -> Iterator[str]: ...
@@ -50,6 +56,10 @@ class OpenAIBackend(LLMBackend):
             timeout=timeout,
             max_retries=1,
         )
+
+    @classmethod
+    def from_config(cls, config: LLMConfig) -> OpenAIBackend:
+        return cls(config.openai_base_url or None, config.openai_model or None)
 
     def stream(self, messages: Messages, max_tokens: int = 256) -> Iterator[str]:
         from openai import OpenAIError
@@ -103,6 +113,12 @@ class LlamaCppBackend(LLMBackend):
         self.server = xllamacpp.Server(params)
         self._lock = threading.Lock()  # one generation at a time per loaded model
 
+    @classmethod
+    def from_config(cls, config: LLMConfig) -> LlamaCppBackend:
+        from rag.llm.models import resolve_llm
+
+        return cls(resolve_llm(config.model), config.n_ctx, config.threads or None)
+
     def stream(self, messages: Messages, max_tokens: int = 256) -> Iterator[str]:
         pieces: queue.Queue = queue.Queue()
         # cache_prompt off: reusing a cached prefix changes the numerics, and so the output
@@ -134,3 +150,7 @@ class LlamaCppBackend(LLMBackend):
                 text = (choice.get("delta") or {}).get("content")
                 if text:
                     yield text
+
+
+#: LLM backends by answerer name.
+BACKENDS: dict[str, type[LLMBackend]] = {"local": LlamaCppBackend, "openai": OpenAIBackend}

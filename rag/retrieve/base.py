@@ -3,18 +3,29 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING
 
 from rag.errors import InputError
 from rag.filters import SearchFilter
+from rag.text import MAX_QUESTION_CHARS, printable
 from rag.types import Passage
 
-MAX_QUERY_CHARS = 2_000
+if TYPE_CHECKING:
+    from rag.config import Config
+    from rag.embed import Embedder
+    from rag.index import Index
 
 
 class Retriever(ABC):
     """Subclasses implement :meth:`_retrieve`; callers use :meth:`retrieve`."""
 
     name: str = "retriever"
+
+    @classmethod
+    def create(cls, index: Index, embedder: Embedder, config: Config) -> Retriever:
+        """The retriever over ``index`` that ``config`` describes (``create_retriever``
+        calls it for the classes in ``RETRIEVERS``)."""
+        raise NotImplementedError(f"{cls.__name__} cannot be built from a configuration")
 
     def retrieve(
         self, query: str, k: int = 5, search_filter: SearchFilter | None = None
@@ -24,12 +35,12 @@ class Retriever(ABC):
         Queries are stripped of control characters and cut to 2,000 characters (longer
         input is almost always pasted text; the head carries the question).
         """
-        cleaned = "".join(ch for ch in query if ch.isprintable() or ch.isspace()).strip()
+        cleaned = printable(query)
         if not cleaned:
             raise InputError("The question is empty: type a question about the articles.")
         if k < 1:
             raise InputError("k must be at least 1.")
-        return self._retrieve(cleaned[:MAX_QUERY_CHARS], k, search_filter)
+        return self._retrieve(cleaned[:MAX_QUESTION_CHARS], k, search_filter)
 
     @abstractmethod
     def _retrieve(

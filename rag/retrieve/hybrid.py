@@ -1,4 +1,5 @@
-"""Dense, BM25 and hybrid (reciprocal-rank-fused) retrievers over a loaded Index."""
+"""The hybrid retriever: dense and BM25 chunk rankings and two whole-article rankings,
+fused by reciprocal rank and weighted by publish date (the default retriever)."""
 
 from __future__ import annotations
 
@@ -7,73 +8,41 @@ from functools import cache
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
+from rag.config import Config, FusionConfig
 from rag.embed import Embedder
 from rag.filters import SearchFilter
 from rag.index import Index
 from rag.retrieve.base import Retriever
+from rag.retrieve.fusion import Ranking, reciprocal_rank_fusion
 from rag.retrieve.temporal import RecencyPrior, time_scope
 from rag.types import Passage
-
-
-class DenseRetriever(Retriever):
-    """Nearest chunks by cosine similarity of sentence embeddings."""
-
-    name = "dense"
-
-    def __init__(self, index: Index, embedder: Embedder):
-        self.index, self.embedder = index, embedder
-
-    def _retrieve(self, query: str, k: int, search_filter: SearchFilter | None) -> list[Passage]:
-        vector = self.embedder.embed_query(query)
-        ids, scores = self.index.store.search(vector, k, self.index.mask(search_filter))
-        return [
-            self.index.passage(i, s, {"dense": float(s)}) for i, s in zip(ids, scores, strict=True)
-        ]
-
-
-class BM25Retriever(Retriever):
-    """Keyword ranking with Okapi BM25 over stemmed chunk text."""
-
-    name = "bm25"
-
-    def __init__(self, index: Index):
-        self.index = index
-
-    def _retrieve(self, query: str, k: int, search_filter: SearchFilter | None) -> list[Passage]:
-        ids, scores = self.index.bm25.search(query, k, self.index.mask(search_filter))
-        return [
-            self.index.passage(i, s, {"bm25": float(s)}) for i, s in zip(ids, scores, strict=True)
-        ]
 
 
 class HybridRetriever(Retriever):
     """Dense and BM25 chunk rankings and two whole-article rankings (BM25 over the text,
     and the article's mean chunk vector), fused by reciprocal rank and weighted by
-    publish date (the default retriever).
+    publish date.
 
     Each chunk list contributes ``1 / (rrf_k + rank)`` per chunk, and each article list
     ``weight / (k + rank)`` to every chunk of the article. Dense search finds
     paraphrases; chunk BM25 finds names and rare words the small embedder blurs; the
     article lists see what the whole story is about, which a chunk alone often does not
-    say. ``candidates`` (default 100) is how deep each list is read (the chunk lists at
-    least ``k`` deep, the article lists exactly ``candidates``, so the ranking does not
-    change with ``k`` up to ``candidates``); ``rrf_k`` (default 60) flattens the
-    weight of the top ranks; ``article_weight`` (2.0) weighs article BM25.
+    say. ``fusion`` (a :class:`FusionConfig`) holds the constants: ``candidates`` (how
+    deep each list is read: the chunk lists at least ``k`` deep, the article lists
+    exactly ``candidates``, so the ranking does not change with ``k`` up to
+    ``candidates``), ``rrf_k``, ``article_weight`` for article BM25, and
+    ``article_vector_weight`` with its flat constant ``article_vector_rrf_k``.
 
-    The article-vector list (each article's mean chunk vector, weight
-    ``article_vector_weight`` = 32) is fused with a flat constant,
-    ``article_vector_rrf_k`` = 500: neighbouring ranks differ by little, so articles on
-    the same story are told apart by their passages, while an article far down the list
-    or outside it (a digest that mentions the topic in one paragraph, another story)
-    falls well behind. With the usual constant the same list helped RealTimeQA but cost
-    the project's two-article eval set three first places. ``feedback`` > 0
-    expands the article query with the heaviest terms of that many first-pass articles
-    (pseudo-relevance feedback; off by default: it did not help on RealTimeQA). ``prior`` (a
-    :class:`RecencyPrior`, None to ignore dates) then multiplies each score by its
-    article's recency weight relative to the question's "now"
-    (``SearchFilter.now``, default today) and the dates the question names.
-    Every passage carries its dense cosine in ``scores`` (used downstream to judge
-    whether the evidence is strong enough to answer).
+    The flat constant matters: neighbouring ranks of the article-vector list differ by
+    little, so articles on the same story are told apart by their passages, while an
+    article far down the list or outside it (a digest that mentions the topic in one
+    paragraph, another story) falls well behind. With the usual constant the same list
+    helped RealTimeQA but cost the project's two-article eval set three first places.
+    ``prior`` (a :class:`RecencyPrior`, None to ignore dates) then multiplies each score
+    by its article's recency weight relative to the question's "now"
+    (``SearchFilter.now``, default today) and the dates the question names. Every
+    passage carries its dense cosine in ``scores`` (used downstream to judge whether the
+    evidence is strong enough to answer).
     """
 
     name = "hybrid"
@@ -82,58 +51,58 @@ class HybridRetriever(Retriever):
         self,
         index: Index,
         embedder: Embedder,
-        candidates: int = 100,
-        rrf_k: int = 60,
-        article_weight: float = 2.0,
-        prior: RecencyPrior | None = RecencyPrior(),  # noqa: B008 (frozen, shared safely)
-        feedback: int = 0,
-        article_vector_weight: float = 32.0,
-        article_vector_rrf_k: int = 500,
+        fusion: FusionConfig | None = None,
+        prior: RecencyPrior | None = None,
     ):
         self.index, self.embedder = index, embedder
-        self.feedback = feedback
-        self.candidates, self.rrf_k = candidates, rrf_k
-        self.article_weight, self.prior = article_weight, prior
-        self.article_vector_weight = article_vector_weight
-        self.article_vector_rrf_k = article_vector_rrf_k
+        self.fusion = fusion or FusionConfig()
+        self.prior = prior
+
+    @classmethod
+    def create(cls, index: Index, embedder: Embedder, config: Config) -> HybridRetriever:
+        """The retriever ``config`` describes (no prior when ``half_life_days`` is 0)."""
+        prior = RecencyPrior(config.recency) if config.recency.half_life_days > 0 else None
+        return cls(index, embedder, config.fusion, prior)
 
     def _retrieve(self, query: str, k: int, search_filter: SearchFilter | None) -> list[Passage]:
         vector = self.embedder.embed_query(query)
         with _one_blas_thread():
             return self._rank(query, vector, k, search_filter)
 
+    def _article_rankings(
+        self, query: str, vector: np.ndarray, articles: np.ndarray | None
+    ) -> list[Ranking]:
+        """The whole-article rankings (article positions, best first) with their weights."""
+        fusion, rankings = self.fusion, []
+        if fusion.article_weight:
+            top, _ = self.index.article_bm25.search(query, fusion.candidates, articles)
+            rankings.append(Ranking(top, fusion.article_weight, fusion.rrf_k))
+        if fusion.article_vector_weight:
+            top = _nearest(self.index.article_embeddings, vector, fusion.candidates, articles)
+            rankings.append(Ranking(top, fusion.article_vector_weight, fusion.article_vector_rrf_k))
+        return rankings
+
     def _rank(
         self, query: str, vector: np.ndarray, k: int, search_filter: SearchFilter | None
     ) -> list[Passage]:
-        index = self.index
+        index, fusion = self.index, self.fusion
         articles = index.article_mask(search_filter)
         allowed = articles[index.chunk_article] if articles is not None else None
-        depth = max(self.candidates, k)
+        depth = max(fusion.candidates, k)
         dense_ids, _ = index.store.search(vector, depth, allowed)
         bm25_ids, bm25_scores = index.bm25.search(query, depth, allowed)
-        fused: dict[int, float] = {}
-        for ranking in (dense_ids, bm25_ids):
-            for rank, chunk_id in enumerate(ranking):
-                fused[int(chunk_id)] = fused.get(int(chunk_id), 0.0) + 1.0 / (self.rrf_k + rank + 1)
+        fused = reciprocal_rank_fusion(
+            [Ranking(dense_ids, 1.0, fusion.rrf_k), Ranking(bm25_ids, 1.0, fusion.rrf_k)]
+        )
+        article_lists = self._article_rankings(query, vector, articles)
         article_score = np.zeros(len(index.articles))
-        found: list[np.ndarray] = []
-        if self.article_weight:
-            top_articles, _ = index.article_bm25.search(query, self.candidates, articles)
-            if self.feedback:  # expand the article query by the first pass's best articles
-                expanded = index.article_bm25.feedback_scores(query, top_articles[: self.feedback])
-                top_articles, _ = index.article_bm25.top(expanded, self.candidates, articles)
-            found.append(top_articles)
-            ranks = np.arange(len(top_articles))
-            article_score[top_articles] += self.article_weight / (self.rrf_k + ranks + 1)
-        if self.article_vector_weight:
-            top_articles = _nearest(index.article_embeddings, vector, self.candidates, articles)
-            found.append(top_articles)
-            ranks = np.arange(len(top_articles))
-            flat = self.article_vector_rrf_k
-            article_score[top_articles] += self.article_vector_weight / (flat + ranks + 1)
+        by_article = reciprocal_rank_fusion(article_lists)
+        if by_article:
+            article_score[list(by_article)] = list(by_article.values())
         # an article found only as a whole enters through its closest chunk
         present = set(index.chunk_article[list(fused)].tolist()) if fused else set()
-        missing = [a for a in dict.fromkeys(int(a) for r in found for a in r) if a not in present]
+        listed = dict.fromkeys(int(a) for r in article_lists for a in r.ids)
+        missing = [a for a in listed if a not in present]
         for chunk_id in _closest_chunks(index, missing, vector):
             fused[chunk_id] = 0.0
         ids = np.fromiter(fused, dtype=np.int64, count=len(fused))

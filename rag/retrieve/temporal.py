@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import calendar
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import numpy as np
+
+from rag.config import RecencyConfig
 
 _MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 _MONTHS |= {name.lower(): i for i, name in enumerate(calendar.month_abbr) if name}
@@ -145,17 +147,17 @@ def time_scope(question: str, now: date) -> TimeScope:
 
 @dataclass(frozen=True)
 class RecencyPrior:
-    """Multiplies each chunk's fused score by a weight from its article's publish date.
+    """Multiplies each chunk's fused score by a weight from its article's publish date
+    (the constants are a :class:`RecencyConfig`'s).
 
-    - Fresh news gets a bonus that halves every ``half_life`` days (default 30) up to
-      ``boost`` (default 0.5: a same-day article counts 1.5 times); older articles and
-      undated ones are neutral (weight 1), so an archive of old news ranks as without it.
-      A question with a recency cue ("recently", "new", "this week") gets ``cue_boost``
-      (2.0) instead.
+    - Fresh news gets a bonus that halves every ``half_life_days`` (30) up to ``boost``
+      (0.5: a same-day article counts 1.5 times); older articles and undated ones are
+      neutral (weight 1), so an archive of old news ranks as without it. A question with
+      a recency cue ("recently", "new", "this week") gets ``cue_boost`` (2.0) instead.
     - Articles published after the question's "now" (possible when "now" is set to a
       past date) get ``future`` (0.5): news written later cannot be what was asked about.
     - Inside an explicit window ("in April", "last week") articles get ``window_boost``
-      (default 2.0) on top; dated articles outside it are not dropped, only not boosted.
+      (2.0) on top; dated articles outside it are not dropped, only not boosted.
 
     Defaults measured on RealTimeQA (bench/realtimeqa.py); half-lives of 7-60 days and
     boosts of 0.25-4 are within a few points of each other there, so the gentlest
@@ -163,24 +165,21 @@ class RecencyPrior:
     gaps, and a stronger bonus would let fresh but weaker matches overtake.
     """
 
-    half_life: float = 30.0
-    boost: float = 0.5
-    cue_boost: float = 2.0
-    window_boost: float = 2.0
-    future: float = 0.5
+    config: RecencyConfig = field(default_factory=RecencyConfig)
 
     def weights(self, published: np.ndarray, scope: TimeScope) -> np.ndarray:
         """Weights for articles whose publish dates are ``published`` (days since the
         epoch as floats, NaN when unknown)."""
+        c = self.config
         now = float(scope.now.toordinal())
         age = now - published
         dated = ~np.isnan(age)
-        strength = self.cue_boost if scope.recent else self.boost
-        fresh = np.where(dated & (age >= 0), np.exp2(-np.clip(age, 0, None) / self.half_life), 0)
+        strength = c.cue_boost if scope.recent else c.boost
+        fresh = np.where(dated & (age >= 0), np.exp2(-np.clip(age, 0, None) / c.half_life_days), 0)
         weights = 1.0 + strength * fresh
-        weights = np.where(dated & (age < 0), self.future, weights)
+        weights = np.where(dated & (age < 0), c.future, weights)
         if scope.window:
             start, end = scope.start.toordinal(), scope.end.toordinal()
             inside = dated & (published >= start) & (published <= end)
-            weights = np.where(inside, weights * (1.0 + self.window_boost), weights)
+            weights = np.where(inside, weights * (1.0 + c.window_boost), weights)
         return weights

@@ -21,6 +21,11 @@ class VectorStore(ABC):
         search, so ``k`` results come back whenever ``k`` rows are allowed.
         """
 
+    @classmethod
+    @abstractmethod
+    def load(cls, folder: Path) -> VectorStore:
+        """The store saved in the index version ``folder``."""
+
     @abstractmethod
     def save(self, folder: Path) -> None: ...
 

@@ -3,47 +3,15 @@
 from __future__ import annotations
 
 import json
-import re
-import unicodedata
 from collections import Counter
 from collections.abc import Sequence
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 from scipy import sparse
 
 from rag.errors import IndexCorruptError
-
-STOP_WORDS = frozenset(
-    """a about above after again against all am an and any are as at be because been before
-    being below between both but by can could did do does doing down during each few for from
-    further had has have having he her here hers herself him himself his how i if in into is it
-    its itself just me more most my myself no nor not now of off on once only or other our ours
-    ourselves out over own same she should so some such than that the their theirs them
-    themselves then there these they this those through to too under until up very was we were
-    what when where which while who whom why will with would you your yours yourself
-    yourselves said says say""".split()  # noqa: SIM905 (a word list reads better as prose)
-)
-_WORD = re.compile(r"\w+", re.UNICODE)
-
-
-@lru_cache(maxsize=1)
-def _stemmer():
-    import snowballstemmer
-
-    return snowballstemmer.stemmer("english")
-
-
-@lru_cache(maxsize=100_000)
-def _stem(word: str) -> str:
-    return _stemmer().stemWord(word)
-
-
-def tokenize(text: str) -> list[str]:
-    """NFKC-folded, lower-cased, stop words dropped, Snowball-stemmed word tokens."""
-    words = _WORD.findall(unicodedata.normalize("NFKC", text).lower())
-    return [_stem(w) for w in words if w not in STOP_WORDS]
+from rag.text import tokenize
 
 
 class BM25Index:
@@ -89,27 +57,6 @@ class BM25Index:
         if not terms:
             return np.zeros(self.matrix.shape[0], dtype=np.float32)
         return np.asarray(self.matrix[:, sorted(terms)].sum(axis=1)).ravel()
-
-    def feedback_scores(
-        self, query: str, documents: np.ndarray, terms: int = 10, weight: float = 0.5
-    ) -> np.ndarray:
-        """Scores for ``query`` expanded by pseudo-relevance feedback (RM3-like): the
-        ``terms`` heaviest BM25 terms of ``documents`` (the first pass's best), added with
-        a total weight of ``weight`` relative to the query's own terms."""
-        own = {self.vocab[t] for t in tokenize(query) if t in self.vocab}
-        if not own or not len(documents):
-            return self.scores(query)
-        if not hasattr(self, "_rows"):
-            self._rows = self.matrix.tocsr()  # row access; built once, on first use
-        mass = np.asarray(self._rows[documents].sum(axis=0)).ravel()
-        mass[sorted(own)] = 0.0
-        extra = np.argpartition(-mass, terms)[:terms] if len(mass) > terms else np.arange(len(mass))
-        extra = extra[mass[extra] > 0]
-        columns = np.array(sorted(own) + extra.tolist())
-        weights = np.concatenate(
-            [np.ones(len(own)), weight * len(own) * mass[extra] / max(mass[extra].sum(), 1e-9)]
-        )
-        return np.asarray(self.matrix[:, columns] @ weights).ravel()
 
     def search(
         self, query: str, k: int, allowed: np.ndarray | None = None

@@ -2,30 +2,32 @@ from collections.abc import Iterator
 
 import pytest
 
-from rag.answer import ABSTAIN_TEXT, Answer, Answerer, Context, Delta, ExtractiveAnswerer
+from rag.answer import ABSTAIN_TEXT, Answer, Answerer, Context, Delta, Generator
 from rag.answer.citations import complete_sentences, parse_markers, place_markers
 from rag.answer.followup import standalone_query
-from rag.config import Config
 from rag.errors import InputError
-from rag.index import Index, IndexBuilder
-from rag.retrieve import HybridRetriever
-from tests.conftest import CANONICAL, PESKOV_QUOTE
+from tests.conftest import CANONICAL, PESKOV_QUOTE, pipeline_at
 
 UNANSWERABLE = "What did Zelensky say to Witkoff during their phone call?"
 
 
-class ScriptedAnswerer(Answerer):
+class ScriptedGenerator(Generator):
     """Replays fixed generator output, to test the shared verify/renumber/stream steps."""
 
     name = "scripted"
 
-    def __init__(self, parts, script: list[str]):
-        super().__init__(*parts)
+    def __init__(self, script: list[str]):
         self.script = script
 
-    def _generate(self, context: Context) -> Iterator[str]:
+    def generate(self, context: Context) -> Iterator[str]:
         self.context = context
         yield from self.script
+
+
+def scripted(pipeline, script: list[str]) -> Answerer:
+    """An answerer over the pipeline's retriever whose generator replays ``script``."""
+    answerer = pipeline.answerer("extractive")
+    return Answerer(answerer.retriever, answerer.scorer, ScriptedGenerator(script))
 
 
 def test_canonical_question_is_answered_with_the_peskov_citation(extractive):
@@ -35,8 +37,8 @@ def test_canonical_question_is_answered_with_the_peskov_citation(extractive):
     assert "[1]" in answer.text
     quoted = [c for c in answer.citations if "rigid time frames" in c.text]
     assert quoted and quoted[0].source == "peace-deal-skepticism.txt"
-    article = extractive.index.by_id[quoted[0].article_id].text
-    assert article[quoted[0].start : quoted[0].end] == quoted[0].text
+    before, after = quoted[0].context()
+    assert quoted[0].passage == before + quoted[0].text + after  # renders with no index
     assert quoted[0].passage_start <= quoted[0].start < quoted[0].end <= quoted[0].passage_end
     assert set(answer.timings) >= {"retrieve", "generate", "verify", "total"}
 
@@ -59,16 +61,15 @@ def test_streaming_yields_verified_sentences_then_the_answer(extractive):
     assert "".join(d.text for d in deltas) == events[-1].text
 
 
-def test_renumbering_out_of_range_and_unsupported_sentences(parts):
-    retriever, index, _ = parts
-    passages = retriever.retrieve(CANONICAL, 5)
+def test_renumbering_out_of_range_and_unsupported_sentences(sample):
+    passages = sample.retriever.retrieve(CANONICAL, 5)
     peskov = next(i for i, p in enumerate(passages, 1) if PESKOV_QUOTE in p.text)
     script = [
         f"Peskov said it is not worth setting any rigid time frames for a settlement [{peskov}]. ",
         "The moon is made of green cheese and votes in Ohio [2]. ",  # unsupported: dropped
         "Peskov warned against rushing into a deal [99]. ",  # out of range: re-attached
     ]
-    answer = ScriptedAnswerer(parts, script).answer(CANONICAL)
+    answer = scripted(sample, script).answer(CANONICAL)
     assert not answer.abstained
     assert "cheese" not in answer.text
     assert "[99]" not in answer.text
@@ -81,25 +82,24 @@ def test_renumbering_out_of_range_and_unsupported_sentences(parts):
     assert "Peskov" in answer.citations[1].text
 
 
-def test_nothing_verifiable_means_abstaining(parts):
-    answer = ScriptedAnswerer(parts, ["Bananas are blue [1]. Cats can fly [2]."]).answer(CANONICAL)
+def test_nothing_verifiable_means_abstaining(sample):
+    answer = scripted(sample, ["Bananas are blue [1]. Cats can fly [2]."]).answer(CANONICAL)
     assert answer.abstained
 
 
-def extractive_over(files: dict[str, str], root, embedder, samples: bool) -> ExtractiveAnswerer:
+def extractive_over(files: dict[str, str], root, embedder, samples: bool) -> Answerer:
     """An extractive answerer over ``files`` (name -> text), plus the sample articles."""
     folder = root / "docs"
     folder.mkdir()
     for name, text in files.items():
         (folder / name).write_text(text)
-    builder = IndexBuilder(Config(index_dir=str(root / "idx")), embedder=embedder)
+    pipeline = pipeline_at(root / "idx", embedder)
     if samples:
-        builder.build()
-        builder.add([folder])
+        pipeline.build()
+        pipeline.add_paths([folder])
     else:
-        builder.build([folder])
-    index = Index.load(root / "idx")
-    return ExtractiveAnswerer(HybridRetriever(index, embedder), index, embedder)
+        pipeline.build([folder])
+    return pipeline.answerer("extractive")
 
 
 def test_injected_instruction_in_an_article_changes_nothing(tmp_path, embedder):

@@ -4,9 +4,9 @@ is cleaned and cut to MAX_QUESTION_CHARS before anything is retrieved or generat
 import pytest
 
 from rag.answer import Answer
-from rag.answer.base import MAX_QUESTION_CHARS
 from rag.cli import main
 from rag.errors import InputError
+from rag.text import MAX_QUESTION_CHARS
 from tests.conftest import CANONICAL, PESKOV_QUOTE
 
 EMPTY = ["", " ", " \n\t\r ", "\x00\x01\x02", "\u200b\u200b", "\x1b[31m\x1b[0m"]

@@ -5,17 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rag.config import Config
-from rag.embed import create_embedder
+from rag.config import Config, EmbeddingConfig
+from rag.embed import SentenceTransformerEmbedder, create_embedder
 from rag.embed.sentence_transformer import has_vnni
-from rag.index import Index, IndexBuilder
-from rag.retrieve import create_retriever
+from rag.errors import ConfigError
+from rag.pipeline import Pipeline
 from tests.conftest import CANONICAL, PESKOV_QUOTE
 
 
 @pytest.fixture(scope="module")
 def int8_embedder():
-    return create_embedder("all-MiniLM-L6-v2", quantize="int8")
+    return create_embedder(EmbeddingConfig(quantize="int8"))
 
 
 def test_int8_vectors_stay_close_to_float(embedder, int8_embedder):
@@ -30,25 +30,26 @@ def test_int8_vectors_stay_close_to_float(embedder, int8_embedder):
 
 
 def test_an_int8_index_records_it_and_embeds_questions_the_same_way(tmp_path, int8_embedder):
-    config = Config(index_dir=str(tmp_path / "index"), quantize="int8")
-    IndexBuilder(config, embedder=int8_embedder).build()
-    index = Index.load(config.index_dir)
-    assert index.manifest.quantize == "int8"
-    retriever = create_retriever(config.with_(quantize="none"), index=index)
-    assert retriever.embedder.quantize == "int8"  # from the manifest, not the config
-    assert any(PESKOV_QUOTE in p.text for p in retriever.retrieve(CANONICAL, k=3))
+    config = Config(index_dir=str(tmp_path / "index")).with_(quantize="int8")
+    Pipeline(config, embedder=int8_embedder).build()
+    reader = Pipeline(config.with_(quantize="none"))  # the manifest decides, not the config
+    assert reader.index.manifest.embedding.quantize == "int8"
+    assert reader.embedder.quantize == "int8" and reader.retriever.embedder is reader.embedder
+    assert any(PESKOV_QUOTE in p.text for p in reader.search(CANONICAL, k=3))
 
 
 def test_switching_quantization_re_embeds(tmp_path, embedder, int8_embedder):
     config = Config(index_dir=str(tmp_path / "index"))
-    IndexBuilder(config, embedder=embedder).build()
-    report = IndexBuilder(config.with_(quantize="int8"), embedder=int8_embedder).build()
+    Pipeline(config, embedder=embedder).build()
+    report = Pipeline(config.with_(quantize="int8"), embedder=int8_embedder).build()
     assert report.embedded == report.chunks  # float vectors are not reused for int8
 
 
 def test_unknown_quantization_is_refused():
+    with pytest.raises(ConfigError, match="quantize"):
+        EmbeddingConfig(quantize="int4")
     with pytest.raises(ValueError, match="unknown quantization"):
-        create_embedder("all-MiniLM-L6-v2", quantize="int4")
+        SentenceTransformerEmbedder("all-MiniLM-L6-v2", quantize="int4")
 
 
 @pytest.mark.parametrize(

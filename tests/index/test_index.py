@@ -15,18 +15,20 @@ import numpy as np
 import pytest
 
 from rag.config import Config
+from rag.embed import Embedder
 from rag.errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError, InputError
-from rag.index import Index, IndexBuilder
+from rag.index import Index
 from rag.index.index import ARTICLE_EMBEDDINGS_FILE, article_vectors
 from rag.index.layout import current_version
-from rag.retrieve import HybridRetriever
-from tests.conftest import CANONICAL, write_articles
+from rag.index.manifest import MANIFEST, Manifest
+from rag.pipeline import Pipeline
+from tests.conftest import CANONICAL, pipeline_at, write_articles
 
 PICKLE_MAGIC = (b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05")
 
 
 def test_round_trip(sample_index_dir, embedder):
-    index = Index.load(sample_index_dir, model="all-MiniLM-L6-v2")
+    index = Index.load(sample_index_dir)
     assert {a.source for a in index.articles} == {
         "peace-deal-skepticism.txt",
         "witkoff-putin-meeting.txt",
@@ -88,36 +90,75 @@ def test_corrupted_file_is_detected(index_copy, name, damage):
         Index.load(index_copy)
 
 
-def test_model_mismatch_names_the_fix(sample_index_dir):
+def test_model_mismatch_names_the_fix(sample_index_dir, embedder):
+    config = Config(index_dir=str(sample_index_dir)).with_(model="all-mpnet-base-v2")
     with pytest.raises(IndexMismatchError, match="all-MiniLM-L6-v2"):
-        Index.load(sample_index_dir, model="all-mpnet-base-v2")
+        Pipeline(config, embedder=embedder).search(CANONICAL)
+
+
+def test_an_injected_embedder_must_match_the_index(sample_index_dir, embedder):
+    class Int8Named(_FailingEmbedder):
+        quantize = "int8"
+
+    with pytest.raises(IndexMismatchError, match="int8"):
+        Pipeline(Config(index_dir=str(sample_index_dir)), embedder=Int8Named(embedder))
+
+
+def test_a_format_1_manifest_still_loads(index_copy):
+    """Indexes written before the nested configuration keep working, unchanged."""
+    folder = current_version(index_copy)
+    new = json.loads((folder / MANIFEST).read_text())
+    old = {
+        **{k: v for k, v in new.items() if k not in ("chunking", "embedding", "store")},
+        "model": new["embedding"]["model"],
+        "quantize": new["embedding"]["quantize"],
+        "embed_title": new["embedding"]["embed_title"],
+        "chunk_tokens": new["chunking"]["tokens"],
+        "chunk_overlap": new["chunking"]["overlap"],
+        "index_type": new["store"]["index_type"],
+        "store": new["store"]["kind"],
+        "format_version": 1,
+    }
+    (folder / MANIFEST).write_text(json.dumps(old))
+    manifest = Manifest.read(folder)
+    assert manifest.chunking.tokens == 200 and manifest.embedding.model == "all-MiniLM-L6-v2"
+    assert manifest.files == new["files"]
+    assert len(Index.load(index_copy).articles) == 2
+
+
+def test_a_manifest_with_a_bad_setting_is_reported_not_used(index_copy):
+    folder = current_version(index_copy)
+    data = json.loads((folder / MANIFEST).read_text())
+    data["embedding"]["quantize"] = "oone"
+    (folder / MANIFEST).write_text(json.dumps(data))
+    with pytest.raises(IndexCorruptError, match="quantize"):
+        Index.load(index_copy)
 
 
 def _results(index_dir: Path, embedder, query: str) -> list[tuple]:
-    index = Index.load(index_dir)
-    passages = HybridRetriever(index, embedder).retrieve(query, 8)
+    passages = pipeline_at(index_dir, embedder).search(query, 8)
     return [(p.article_id, p.start, p.end, round(p.score, 6)) for p in passages]
 
 
 def test_incremental_add_and_remove_match_a_full_rebuild(tmp_path, embedder):
     extra = write_articles(tmp_path / "extra", 6)
     incremental = Config(index_dir=str(tmp_path / "inc"))
-    builder = IndexBuilder(incremental, embedder=embedder)
+    builder = Pipeline(incremental, embedder=embedder)
     builder.build()
-    report = builder.add([extra])
+    report = builder.add_paths([extra])
     assert (
         report.added == 6 and report.embedded == len(Index.load(incremental.index_dir).chunks) - 21
     )
-    again = builder.add([extra])
+    again = builder.add_paths([extra])
     assert again.added == 0 and again.embedded == 0  # nothing new: nothing embedded, no duplicates
     removed = builder.remove([str(extra / "article-0002.txt")])
     assert removed.removed == 1
 
     full_dir = tmp_path / "full"
     kept = [p for p in sorted(extra.iterdir()) if p.name != "article-0002.txt"]
-    full = IndexBuilder(Config(index_dir=str(full_dir)), embedder=embedder)
+    full = pipeline_at(full_dir, embedder)
     full.build()
-    full.add(kept)
+    full.add_paths(kept)
     inc_index, full_index = Index.load(incremental.index_dir), Index.load(full_dir)
     assert {a.id for a in inc_index.articles} == {a.id for a in full_index.articles}
     assert len(inc_index.chunks) == len(full_index.chunks)
@@ -132,10 +173,10 @@ def test_changed_article_replaces_its_old_version(tmp_path, embedder):
     folder.mkdir()
     (folder / "story.txt").write_text("Story\n\nThe council voted yes on Monday.\n")
     config = Config(index_dir=str(tmp_path / "idx"))
-    builder = IndexBuilder(config, embedder=embedder)
+    builder = Pipeline(config, embedder=embedder)
     builder.build([folder])
     (folder / "story.txt").write_text("Story\n\nThe council voted no on Tuesday.\n")
-    report = builder.add([folder / "story.txt"])
+    report = builder.add_paths([folder / "story.txt"])
     index = Index.load(config.index_dir)
     assert (report.added, report.removed) == (1, 1)
     assert [a.text for a in index.articles] == ["Story\n\nThe council voted no on Tuesday.\n"]
@@ -146,7 +187,7 @@ def test_a_new_copy_of_a_page_under_a_tracking_link_replaces_the_old(tmp_path, e
         return {"title": "Rents", "text": text, "url": url, "published": published}
 
     config = Config(index_dir=str(tmp_path / "idx"))
-    builder = IndexBuilder(config, embedder=embedder)
+    builder = Pipeline(config, embedder=embedder)
     first = tmp_path / "first.jsonl"
     first.write_text(
         json.dumps(page("https://news.test/rents/index.html", "Rents rose 12%."))
@@ -158,13 +199,13 @@ def test_a_new_copy_of_a_page_under_a_tracking_link_replaces_the_old(tmp_path, e
     update.write_text(
         json.dumps(page("https://www.news.test/rents?utm_source=x", "Rents rose 12.3%."))
     )
-    report = builder.add([update])
+    report = builder.add_paths([update])
     index = Index.load(config.index_dir)
     assert (report.added, report.removed) == (1, 1)
     assert sorted(a.text for a in index.articles) == ["Other news.", "Rents rose 12.3%."]
     # an older copy (an archive re-imported) does not replace the later one
     update.write_text(json.dumps(page("https://news.test/rents/", "Rents rose.", "2022-08-01")))
-    report = builder.add([update])
+    report = builder.add_paths([update])
     assert (report.added, report.removed) == (0, 0)
     assert [s.reason for s in report.skipped] == [
         "the index holds a later copy of this page, which is kept"
@@ -176,9 +217,7 @@ def test_a_new_copy_of_a_page_under_a_tracking_link_replaces_the_old(tmp_path, e
 def test_remove_unknown_article_is_an_error_and_keeps_the_index(index_copy, embedder):
     before = current_version(index_copy)
     with pytest.raises(InputError, match="rag index info"):
-        IndexBuilder(Config(index_dir=str(index_copy)), embedder=embedder).remove(
-            ["no-such-article"]
-        )
+        pipeline_at(index_copy, embedder).remove(["no-such-article"])
     assert current_version(index_copy) == before
 
 
@@ -187,12 +226,12 @@ def test_build_with_nothing_loadable_keeps_the_old_index(index_copy, tmp_path, e
     (tmp_path / "bad" / "x.txt").write_bytes(b"\x00\x01")
     before = current_version(index_copy)
     with pytest.raises(InputError, match="index was not changed"):
-        IndexBuilder(Config(index_dir=str(index_copy)), embedder=embedder).build([tmp_path / "bad"])
+        pipeline_at(index_copy, embedder).build([tmp_path / "bad"])
     assert current_version(index_copy) == before
     Index.load(index_copy)
 
 
-class _FailingEmbedder:
+class _FailingEmbedder(Embedder):
     """Fault injection: the embedding step dies part-way through a build."""
 
     def __init__(self, real):
@@ -204,7 +243,7 @@ class _FailingEmbedder:
 
 def test_failed_build_leaves_the_previous_index_usable(index_copy, tmp_path, embedder):
     before = current_version(index_copy)
-    builder = IndexBuilder(Config(index_dir=str(index_copy)), embedder=_FailingEmbedder(embedder))
+    builder = pipeline_at(index_copy, _FailingEmbedder(embedder))
     with pytest.raises(RuntimeError, match="mid-build"):
         builder.build([write_articles(tmp_path / "new", 3)])
     assert current_version(index_copy) == before
@@ -264,11 +303,11 @@ def test_an_edited_article_re_embeds_only_its_changed_chunks(tmp_path, embedder)
     folder = write_articles(tmp_path / "docs", 1, words=600)
     path = next(folder.iterdir())
     config = Config(index_dir=str(tmp_path / "idx"))
-    builder = IndexBuilder(config, embedder=embedder)
+    builder = Pipeline(config, embedder=embedder)
     first = builder.build([folder])
     assert first.embedded > 4
     path.write_text(path.read_text().rstrip() + " A late correction was added on Friday.\n")
-    report = builder.add([path])
+    report = builder.add_paths([path])
     assert (report.added, report.removed) == (1, 1)
     assert 1 <= report.embedded <= 2  # the last chunk (and the one it overlaps), not all
     index = Index.load(config.index_dir)

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rag.chunking import Chunker
+from rag.config import ChunkingConfig
 from rag.ingest.loaders import load_file, load_paths
 from tests.ingest.test_loaders import _minimal_pdf
 
@@ -21,7 +22,7 @@ FUZZ = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 SUFFIXES = [".txt", ".md", ".html", ".htm", ".pdf", ".jsonl"]
-CHUNKER = Chunker(64, 16)
+CHUNKER = Chunker(ChunkingConfig(64, 16))
 
 # characters that break naive text handling: controls, zero-width, bidi, BOM, separators
 NASTY = "\x00\x01\x07\x08\x0b\x0c\x1b\x7f\x85\u200b\u200c\u200d\u200e\u202e\u2028\u2029\ufeff\ufffd"
@@ -141,7 +142,7 @@ def test_a_hostile_file_never_affects_its_neighbours(tmp_path, suffix, data):
 def test_one_megabyte_single_line_is_chunked_within_budget(tmp_path):
     path = _write(tmp_path, ".txt", ("lorem ipsum " * 90_000).encode())
     article = load_file(path).articles[0]
-    chunks = Chunker(200, 40).split(article)
+    chunks = Chunker(ChunkingConfig(200, 40)).split(article)
     assert len(chunks) > 100
     assert all(article.text[c.start : c.end] == c.text for c in chunks)
 

@@ -4,23 +4,24 @@ import pytest
 from langchain_core.documents import Document
 from langchain_core.runnables import RunnableLambda
 
-from rag.config import Config
+from rag.config import FusionConfig
 from rag.errors import InputError
 from rag.filters import SearchFilter
-from rag.index import Index, IndexBuilder
-from rag.retrieve import BM25Retriever, DenseRetriever, HybridRetriever, create_retriever
+from rag.index import Index
+from rag.retrieve import BM25Retriever, DenseRetriever, HybridRetriever
+from rag.retrieve.fusion import Ranking, reciprocal_rank_fusion
 from rag.retrieve.langchain import LangChainRetriever
-from tests.conftest import CANONICAL, PESKOV_QUOTE
+from tests.conftest import CANONICAL, PESKOV_QUOTE, pipeline_at
 
 
 @pytest.fixture(scope="module")
-def index(sample_index_dir):
-    return Index.load(sample_index_dir)
+def index(sample):
+    return sample.index
 
 
 @pytest.fixture(scope="module")
-def hybrid(index, embedder):
-    return HybridRetriever(index, embedder)
+def hybrid(sample):
+    return sample.retriever
 
 
 def test_canonical_question_ranks_the_peskov_passage_first(hybrid):
@@ -34,8 +35,8 @@ def test_canonical_question_ranks_the_peskov_passage_first(hybrid):
 
 
 @pytest.mark.parametrize("kind", ["dense", "bm25", "hybrid"])
-def test_every_retriever_finds_witkoff_background(index, embedder, kind):
-    retriever = create_retriever(Config(), kind=kind, index=index, embedder=embedder)
+def test_every_retriever_finds_witkoff_background(sample, kind):
+    retriever = sample.create_retriever(kind)
     passages = retriever.retrieve(
         "Who is Steve Witkoff and does he have a formal foreign policy role?", 3
     )
@@ -71,9 +72,9 @@ def test_date_filter(tmp_path, embedder):
         ('{"title": "Undated flood", "text": "The river flooded the farms."}'),
     ]
     (folder / "news.jsonl").write_text("\n".join(rows) + "\n")
-    config = Config(index_dir=str(tmp_path / "idx"))
-    IndexBuilder(config, embedder=embedder).build([folder])
-    retriever = HybridRetriever(Index.load(config.index_dir), embedder)
+    pipeline = pipeline_at(tmp_path / "idx", embedder)
+    pipeline.build([folder])
+    retriever = pipeline.retriever
     since = retriever.retrieve("river flood", 5, SearchFilter(date_from="2022-03-01"))
     assert [p.title for p in since] == ["New flood"]
     until = retriever.retrieve("river flood", 5, SearchFilter(date_to="2022-03-01"))
@@ -145,9 +146,9 @@ def digest_index(tmp_path_factory, embedder) -> Index:
     (folder / "docs").mkdir()
     (folder / "docs" / "briefing.txt").write_text(DIGEST)
     (folder / "docs" / "flood.txt").write_text(STORY)
-    config = Config(index_dir=str(folder / "idx"), chunk_tokens=40, chunk_overlap=0)
-    IndexBuilder(config, embedder=embedder).build([folder / "docs"])
-    return Index.load(config.index_dir)
+    pipeline = pipeline_at(folder / "idx", embedder, chunk_tokens=40, chunk_overlap=0)
+    pipeline.build([folder / "docs"])
+    return pipeline.index
 
 
 def test_a_story_about_the_topic_is_nearer_as_a_whole_than_a_digest(digest_index, embedder):
@@ -165,7 +166,7 @@ def test_a_story_about_the_topic_is_nearer_as_a_whole_than_a_digest(digest_index
 
 
 def test_article_vector_ranking_adds_its_weight_by_flat_rank(digest_index, embedder):
-    only_vectors = HybridRetriever(digest_index, embedder, article_weight=0, prior=None)
+    only_vectors = HybridRetriever(digest_index, embedder, FusionConfig(article_weight=0))
     found = only_vectors.retrieve(FLOOD_QUESTION, 10)
     article = {Path(p.source).name: p.scores["article"] for p in found}
     # defaults: weight 32 over a flat constant of 500, the nearer article (the story) first
@@ -173,5 +174,14 @@ def test_article_vector_ranking_adds_its_weight_by_flat_rank(digest_index, embed
         "flood.txt": pytest.approx(32 / 501),
         "briefing.txt": pytest.approx(32 / 502),
     }
-    off = HybridRetriever(digest_index, embedder, article_weight=0, article_vector_weight=0)
+    off = HybridRetriever(
+        digest_index, embedder, FusionConfig(article_weight=0, article_vector_weight=0)
+    )
     assert {p.scores["article"] for p in off.retrieve(FLOOD_QUESTION, 10)} == {0.0}
+
+
+def test_reciprocal_rank_fusion_sums_weighted_reciprocal_ranks():
+    fused = reciprocal_rank_fusion([Ranking([7, 3], 1.0, 60), Ranking([3, 9], 2.0, 10)])
+    assert list(fused) == [7, 3, 9]  # in the order first met
+    assert fused == pytest.approx({7: 1 / 61, 3: 1 / 62 + 2 / 11, 9: 2 / 12})
+    assert reciprocal_rank_fusion([]) == {}

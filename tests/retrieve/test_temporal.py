@@ -7,11 +7,12 @@ from datetime import date, timedelta
 import numpy as np
 import pytest
 
-from rag.config import Config
+from rag.config import Config, RecencyConfig
 from rag.errors import InputError
 from rag.filters import SearchFilter, ordinal_days
-from rag.index import Index, IndexBuilder
+from rag.index import Index
 from rag.retrieve import HybridRetriever, RecencyPrior, TimeScope, create_retriever, time_scope
+from tests.conftest import pipeline_at
 
 NOW = date(2022, 6, 16)  # a Thursday
 
@@ -81,7 +82,9 @@ def test_prior_favours_fresh_news_and_never_drops_old_or_undated():
     plain = prior.weights(published, TimeScope(NOW))
     assert plain[0] > plain[1] > plain[2] >= 1.0 - 1e-9
     assert plain[3] == 1.0  # undated: neutral, like old news
-    assert plain[4] == prior.future < 1.0  # published after the question's "now"
+    assert (
+        plain[4] == prior.config.future == RecencyConfig().future < 1.0
+    )  # published after the question's "now"
     cued = prior.weights(published, TimeScope(NOW, recent=True))
     assert cued[0] > plain[0] and cued[2] == plain[2]
     april = prior.weights(published, time_scope("What happened in May?", NOW))
@@ -123,9 +126,9 @@ def dated(tmp_path_factory, embedder) -> Index:
     ]
     rows.append({"title": "Harbour dredging", "text": "Dredging of the harbour channel resumed."})
     (root / "news.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
-    config = Config(index_dir=str(root / "index"))
-    IndexBuilder(config, embedder=embedder).build([root / "news.jsonl"])
-    return Index.load(config.index_dir)
+    pipeline = pipeline_at(root / "index", embedder)
+    pipeline.build([root / "news.jsonl"])
+    return pipeline.index
 
 
 def _dates(passages) -> list[str | None]:
@@ -133,7 +136,7 @@ def _dates(passages) -> list[str | None]:
 
 
 def test_this_week_and_now_pick_the_matching_story(dated, embedder):
-    retriever = create_retriever(Config(), index=dated, embedder=embedder)
+    retriever = create_retriever("hybrid", dated, embedder, Config())
     question = "What did the city council vote on this week?"
     june = retriever.retrieve(question, 4, SearchFilter(now="2022-06-16"))
     assert june[0].published == "2022-06-14" and june[0].scores["time"] > 1
@@ -143,20 +146,20 @@ def test_this_week_and_now_pick_the_matching_story(dated, embedder):
 
 
 def test_named_month_is_preferred_even_when_older(dated, embedder):
-    retriever = create_retriever(Config(), index=dated, embedder=embedder)
+    retriever = create_retriever("hybrid", dated, embedder, Config())
     asked = SearchFilter(now="2022-06-16")
     top = retriever.retrieve("What did the council vote on in January?", 4, asked)
     assert top[0].published == "2022-01-12"
 
 
 def test_undated_articles_stay_findable(dated, embedder):
-    retriever = create_retriever(Config(), index=dated, embedder=embedder)
+    retriever = create_retriever("hybrid", dated, embedder, Config())
     top = retriever.retrieve("harbour channel dredging", 4, SearchFilter(now="2022-06-16"))
     assert top[0].published is None and "harbour" in top[0].text
 
 
 def test_time_awareness_can_be_turned_off(dated, embedder):
-    off = create_retriever(Config(half_life_days=0), index=dated, embedder=embedder)
+    off = create_retriever("hybrid", dated, embedder, Config().with_(half_life_days=0))
     assert isinstance(off, HybridRetriever) and off.prior is None
     passages = off.retrieve("What did the council vote on this week?", 4)
     assert all(p.scores["time"] == 1.0 for p in passages)
@@ -166,6 +169,6 @@ def test_old_archives_rank_as_without_time_awareness(dated, embedder):
     """Asked years later, every story is old news: the prior changes nothing."""
     question = "What did the city council vote on for schools?"
     later = SearchFilter(now=(date(2022, 6, 16) + timedelta(days=3650)).isoformat())
-    with_prior = HybridRetriever(dated, embedder).retrieve(question, 4, later)
+    with_prior = HybridRetriever(dated, embedder, prior=RecencyPrior()).retrieve(question, 4, later)
     without = HybridRetriever(dated, embedder, prior=None).retrieve(question, 4, later)
     assert [p.chunk_id for p in with_prior] == [p.chunk_id for p in without]

@@ -10,8 +10,8 @@ import pytest
 
 from rag.config import Config
 from rag.errors import InputError
-from rag.index import Index, IndexBuilder
-from rag.retrieve import create_retriever
+from rag.index import Index
+from rag.pipeline import Pipeline
 from rag.store import FaissStore, MilvusStore
 from rag.store.milvus_store import client
 from tests.conftest import CANONICAL, PESKOV_QUOTE, write_articles
@@ -30,14 +30,14 @@ QUESTIONS = [
 @pytest.fixture(scope="module")
 def milvus_config(tmp_path_factory, embedder) -> Config:
     folder = tmp_path_factory.mktemp("milvus-index")
-    config = Config(index_dir=str(folder / "index"), store="milvus")
-    IndexBuilder(config, embedder=embedder).build()
+    config = Config(index_dir=str(folder / "index")).with_(store="milvus")
+    Pipeline(config, embedder=embedder).build()
     return config
 
 
 def test_build_records_the_store_and_keeps_vectors_in_milvus(milvus_config):
     index = Index.load(milvus_config.index_dir)
-    assert index.manifest.store == "milvus"
+    assert index.manifest.store.kind == "milvus"
     assert isinstance(index.store, MilvusStore)
     assert index.store.uri.endswith("milvus.db")  # the default: Milvus Lite beside the index
     assert index.store.size == len(index.chunks) == 21
@@ -48,16 +48,16 @@ def test_returns_the_same_passages_as_faiss(milvus_config, sample_index_dir, emb
     faiss_index = Index.load(sample_index_dir)
     milvus_index = Index.load(milvus_config.index_dir)
     assert isinstance(faiss_index.store, FaissStore)
+    faiss_pipeline = Pipeline(Config(index_dir=str(sample_index_dir)), embedder=embedder)
+    milvus_pipeline = Pipeline(milvus_config, embedder=embedder)
     for kind in ("dense", "hybrid"):
-        on_faiss = create_retriever(
-            Config(index_dir=str(sample_index_dir)), kind, embedder=embedder
-        )
-        on_milvus = create_retriever(milvus_config, kind, embedder=embedder)
+        on_faiss = faiss_pipeline.create_retriever(kind)
+        on_milvus = milvus_pipeline.create_retriever(kind)
         for question in QUESTIONS:
             a, b = on_faiss.retrieve(question, k=8), on_milvus.retrieve(question, k=8)
             assert [p.text for p in a] == [p.text for p in b], (kind, question)
             assert np.allclose([p.score for p in a], [p.score for p in b], atol=1e-4)
-    best = create_retriever(milvus_config, "hybrid", embedder=embedder).retrieve(CANONICAL, k=3)
+    best = milvus_pipeline.search(CANONICAL, k=3)
     assert any(PESKOV_QUOTE in p.text for p in best)
     assert milvus_index.store.size == faiss_index.store.size
 
@@ -79,13 +79,13 @@ def test_filtered_search_returns_k_allowed_rows(milvus_config, sample_index_dir)
 
 def test_updates_write_new_collections_and_retire_old_ones(tmp_path, embedder):
     uri = str(tmp_path / "shared.db")
-    config = Config(index_dir=str(tmp_path / "index"), store="milvus", milvus_uri=uri)
-    builder = IndexBuilder(config, embedder=embedder)
+    config = Config(index_dir=str(tmp_path / "index")).with_(store="milvus", milvus_uri=uri)
+    builder = Pipeline(config, embedder=embedder)
     builder.build()
     first = Index.load(config.index_dir).store.collection
-    builder.add([write_articles(tmp_path / "more", 3)])
+    builder.add_paths([write_articles(tmp_path / "more", 3)])
     index = Index.load(config.index_dir)
-    assert index.manifest.store == "milvus" and index.store.uri == uri
+    assert index.manifest.store.kind == "milvus" and index.store.uri == uri
     assert index.store.collection != first and index.store.size == len(index.chunks)
     builder.remove([index.articles[-1].id])
     live = Index.load(config.index_dir).store.collection
@@ -95,10 +95,12 @@ def test_updates_write_new_collections_and_retire_old_ones(tmp_path, embedder):
 
 
 def test_a_bad_uri_is_a_clear_error_and_leaves_the_index(index_copy, embedder):
-    config = Config(index_dir=str(index_copy), store="milvus", milvus_uri="/tmp/not-a-milvus-file")
+    config = Config(index_dir=str(index_copy)).with_(
+        store="milvus", milvus_uri="/tmp/not-a-milvus-file"
+    )
     before = Index.load(index_copy).folder
     with pytest.raises(InputError, match="ending in .db"):
-        IndexBuilder(config, embedder=embedder).build()
+        Pipeline(config, embedder=embedder).build()
     assert Index.load(index_copy).folder == before
 
 

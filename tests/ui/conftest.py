@@ -6,6 +6,7 @@ import pytest
 
 from rag.config import Config
 from rag.llm.models import is_installed
+from rag.pipeline import Pipeline
 
 
 def free_port() -> int:
@@ -22,9 +23,7 @@ def service(sample_index_dir, tmp_path_factory, embedder):
 
     folder = tmp_path_factory.mktemp("ui") / "index"
     shutil.copytree(sample_index_dir, folder)
-    service = ChatService(Config(index_dir=str(folder)))
-    service._embedder = embedder
-    return service
+    return ChatService(Pipeline(Config(index_dir=str(folder)), embedder=embedder))
 
 
 @pytest.fixture(scope="module")

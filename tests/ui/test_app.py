@@ -25,12 +25,12 @@ def test_rendering_escapes_markup_and_links_markers(service):
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert '<a class="cite-marker" href="#cite-1">[1]</a>' in html
     answer = service.answerer("extractive").answer(CANONICAL)
-    panel = sources_html(answer, service.index)
+    panel = sources_html(answer)
     for citation in answer.citations:
         assert f'id="cite-{citation.n}"' in panel
     assert "<mark>" in panel and "Closest passages" not in panel
     abstained = service.answerer("extractive").answer("What is the capital of France?")
-    assert "Closest passages" in sources_html(abstained, service.index)
+    assert "Closest passages" in sources_html(abstained)
     assert "No answer in the articles" in answer_html(abstained.text, abstained=True)
 
 
@@ -41,15 +41,15 @@ def test_upload_limits_names_and_removal(service, tmp_path):
     sneaky.write_text("Sneaky\n\nA file with a hostile name about lighthouses.\n")
     exe = tmp_path / "tool.exe"
     exe.write_bytes(b"MZ")
-    before = len(service.index.articles)
+    before = len(service.pipeline.articles)
     status = service.add_files([str(good), str(sneaky), str(exe)])
     assert "Added 2 article(s)" in status and "tool.exe: not an accepted type" in status
-    sources = {a.source for a in service.index.articles}
+    sources = {a.source for a in service.pipeline.articles}
     assert "harbour.txt" in sources
     assert all("/" not in s and not s.startswith(".") for s in sources)
-    assert len(service.index.articles) == before + 2
+    assert len(service.pipeline.articles) == before + 2
     status = service.remove("harbour.txt")
-    assert "Removed 1" in status and len(service.index.articles) == before + 1
+    assert "Removed 1" in status and len(service.pipeline.articles) == before + 1
     with pytest.raises(InputError):
         service.add_files([str(exe)])
     assert safe_name("../../x/.bashrc") == "bashrc"
@@ -91,8 +91,9 @@ def test_authentication_option(service):
 
 
 def test_serve_listens_on_localhost_by_default(monkeypatch):
-    from rag.cli import build_parser
+    from rag.cli import build_parser, config_from
 
     monkeypatch.delenv("RAG_AUTH", raising=False)
     args = build_parser().parse_args(["serve"])
-    assert (args.host, args.port, args.auth) == ("127.0.0.1", 7860, None)
+    serve = config_from(args, host=args.host, port=args.port, auth=args.auth).serve
+    assert (serve.host, serve.port, serve.auth) == ("127.0.0.1", 7860, "")

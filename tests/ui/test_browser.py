@@ -60,7 +60,7 @@ def test_ask_click_citation_and_see_the_highlighted_sentence(page, app_url, serv
     source = page.locator(f"#sources {target}")
     head = source.locator(".source-head").inner_text()
     start, end = map(int, re.search(r"chars (\d+)-(\d+)", head).groups())
-    article = next(a for a in service.index.articles if a.source in head)
+    article = next(a for a in service.pipeline.articles if a.source in head)
     highlighted = source.locator("mark").inner_text()
     assert highlighted == article.text[start:end]
     assert "time frames" in highlighted or "rushing into a deal" in highlighted

@@ -1,81 +1,51 @@
-"""The Answerer contract and the shared pipeline: retrieve, weigh evidence, generate,
-verify each sentence, stream, or abstain."""
+"""The answer step: retrieve, weigh evidence, generate, verify each sentence, stream, or
+abstain. It depends on a Retriever, an EvidenceScorer and a Generator only."""
 
 from __future__ import annotations
 
-import re
 import time
-from abc import ABC, abstractmethod
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from rag.answer.citations import CitationVerifier, complete_sentences
-from rag.answer.evidence import Evidence, missing_names, score_evidence, strip_instructions
+from rag.answer.evidence import EvidenceScorer
 from rag.answer.followup import standalone_query
-from rag.answer.types import Answer, Delta
-from rag.embed import Embedder
+from rag.answer.generator import Generator
+from rag.answer.screening import strip_instructions
+from rag.answer.support import missing_names
+from rag.answer.types import Answer, Context, Delta, Evidence
+from rag.config import AnswerConfig
 from rag.errors import InputError
 from rag.filters import SearchFilter
-from rag.index import Index
 from rag.retrieve import Retriever
+from rag.text import MAX_QUESTION_CHARS, printable
 from rag.types import Passage
 
 ABSTAIN_TEXT = "The articles don't say. The closest passages are listed below."
-MAX_QUESTION_CHARS = 2_000
 
 
-@dataclass(frozen=True)
-class AnswerSettings:
-    """Knobs shared by every answerer (defaults calibrated on ``eval/questions.jsonl``).
+class Answerer:
+    """Answers questions with verified citations, over any :class:`Retriever`.
 
-    - ``passages``: passages retrieved per question (5).
-    - ``min_evidence``: the best sentence's relevance (cosine + 0.5 x question-word
-      coverage) below which the answerer abstains instead of answering (0.55: on the
-      eval set 6.5 % of answerable questions fall below it; raising it to 0.65 catches
-      77 % instead of 53 % of unanswerable ones but refuses 10 % of answerable ones).
-    - ``support``: how well a cited sentence must support an answer sentence (0.5).
-    - ``max_sentences``: the most sentences an answer has (3).
+    The ``generator`` writes text with ``[n]`` markers over the (focused) passages; every
+    sentence is checked against the passage it cites by a :class:`CitationVerifier` and
+    kept, re-attached or dropped; citations are renumbered 1..n. The answerer abstains
+    when the evidence is weak (``config.min_evidence``), when the question names someone
+    no passage mentions, or when no generated sentence survives verification.
     """
-
-    passages: int = 5
-    min_evidence: float = 0.55
-    support: float = 0.5
-    max_sentences: int = 3
-
-
-@dataclass
-class Context:
-    """What a generator gets: the question, the retrieval query and the numbered evidence."""
-
-    question: str
-    query: str
-    passages: list[Passage]
-    evidence: list[Evidence]
-    history: list[dict]
-
-
-class Answerer(ABC):
-    """Subclasses implement :meth:`_generate` (a stream of text with ``[n]`` markers
-    over ``context.passages`` numbered from 1); :meth:`stream` does the rest."""
-
-    name = "answerer"
 
     def __init__(
         self,
         retriever: Retriever,
-        index: Index,
-        embedder: Embedder,
-        settings: AnswerSettings | None = None,
+        scorer: EvidenceScorer,
+        generator: Generator,
+        config: AnswerConfig | None = None,
     ):
-        self.retriever, self.index, self.embedder = retriever, index, embedder
-        self.settings = settings or AnswerSettings()
+        self.retriever, self.scorer, self.generator = retriever, scorer, generator
+        self.config = config or AnswerConfig()
 
-    @abstractmethod
-    def _generate(self, context: Context) -> Iterator[str]: ...
-
-    def _focus(self, context: Context) -> Context:
-        """Narrow the context to what the generator will see (default: all of it)."""
-        return context
+    @property
+    def name(self) -> str:
+        return self.generator.name
 
     def answer(
         self,
@@ -99,8 +69,9 @@ class Answerer(ABC):
     ) -> Iterator[Delta | Answer]:
         """Yield verified sentences as :class:`Delta` as they are ready, then the Answer.
 
+        ``history`` holds earlier turns (``{"role", "content"}`` dicts) for follow-ups;
         ``search_filter`` restricts retrieval (dates, sources); ``passages`` overrides
-        how many are retrieved.
+        how many are retrieved (``config.passages``).
         """
         question = _clean(question)
         timings: dict[str, float] = {}
@@ -111,19 +82,19 @@ class Answerer(ABC):
             return
         question = asked
         query = standalone_query(question, history)
-        found = self.retriever.retrieve(query, passages or self.settings.passages, search_filter)
-        texts = {p.article_id: self.index.by_id[p.article_id].text for p in found}
-        evidence = score_evidence(query, found, texts, self.embedder)
+        found = self.retriever.retrieve(query, passages or self.config.passages, search_filter)
+        evidence = self.scorer.score(query, found)
         timings["retrieve"] = time.perf_counter() - started
         if self._weak(query, found, evidence):
             yield self._abstain(query, found, timings)
             return
-        context = self._focus(Context(question, query, found, evidence, list(history or [])))
-        verifier = CitationVerifier(context.passages, context.evidence, self.settings.support)
+        context = Context(question, query, found, evidence, list(history or []))
+        context = self.generator.focus(context)
+        verifier = CitationVerifier(context.passages, context.evidence, self.config.support)
         parts: list[str] = []
         verify_seconds = 0.0
         generate_started = time.perf_counter()
-        for sentence in complete_sentences(self._generate(context)):
+        for sentence in complete_sentences(self.generator.generate(context)):
             tick = time.perf_counter()
             verified = verifier.check(sentence)
             verify_seconds += time.perf_counter() - tick
@@ -132,7 +103,7 @@ class Answerer(ABC):
             delta = verified.text if not parts else " " + verified.text
             parts.append(verified.text)
             yield Delta(delta)
-            if len(parts) >= self.settings.max_sentences:
+            if len(parts) >= self.config.max_sentences:
                 break
         timings["generate"] = time.perf_counter() - generate_started - verify_seconds
         timings["verify"] = verify_seconds
@@ -153,7 +124,7 @@ class Answerer(ABC):
             return True
         if all(missing_names(query, [p]) for p in passages):
             return True
-        return evidence[0].score < self.settings.min_evidence
+        return evidence[0].score < self.config.min_evidence
 
     @staticmethod
     def _abstain(query: str, passages: list[Passage], timings: dict[str, float]) -> Answer:
@@ -163,12 +134,8 @@ class Answerer(ABC):
         return Answer(ABSTAIN_TEXT, [], True, query, timings, passages)
 
 
-_TERMINAL_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")  # colours etc. pasted from a shell
-
-
 def _clean(question: str) -> str:
-    question = _TERMINAL_ESCAPE.sub("", question)
-    cleaned = "".join(ch for ch in question if ch.isprintable() or ch.isspace()).strip()
+    cleaned = printable(question)
     if not cleaned:
         raise InputError("The question is empty: type a question about the articles.")
     return " ".join(cleaned.split())[:MAX_QUESTION_CHARS]

@@ -1,0 +1,32 @@
+"""Injection screening: text that gives instructions to an AI is never evidence, and a
+question's instructions to the model are not part of what it asks."""
+
+from __future__ import annotations
+
+import re
+
+from rag.text import split_sentences
+
+# Text addressed to a model rather than a reader: a paragraph with this is quarantined.
+_INJECTION = re.compile(
+    r"\b(ignore|disregard|forget|override)\b[^.\n]{0,40}\b(instructions?|prompts?|rules|above|"
+    r"previous|prior)\b|\b(reply|respond|answer|output|say)\s+(only|with only)\b|"
+    r"\byou are now\b|\bsystem prompt\b|\bnew instructions\b",
+    re.IGNORECASE,
+)
+
+
+def looks_like_injection(text: str) -> bool:
+    """True for text that gives instructions to an AI (prompt injection), not news."""
+    return bool(_INJECTION.search(text))
+
+
+def strip_instructions(question: str) -> str:
+    """The question without sentences that instruct a model ("Ignore previous
+    instructions ..."): what is left is what the user asks about the articles."""
+    kept = [
+        question[start:end]
+        for start, end in split_sentences(question)
+        if not looks_like_injection(question[start:end])
+    ]
+    return " ".join(kept).strip()

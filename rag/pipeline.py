@@ -168,10 +168,10 @@ class Pipeline:
         history: list[dict] | None = None,
         answerer: str | None = None,
         filter: SearchFilter | None = None,
-        passages: int | None = None,
     ) -> Answer:
-        """A cited answer, or an abstention that lists the closest passages."""
-        return self.answerer(answerer).answer(question, history, filter, passages)
+        """A cited answer, or an abstention that lists the closest passages. ``history``:
+        earlier ``{"role", "content"}`` turns; ``answerer``: a name (see :meth:`answerer`)."""
+        return self.answerer(answerer).answer(question, history, filter)
 
     def stream(
         self,
@@ -179,10 +179,10 @@ class Pipeline:
         history: list[dict] | None = None,
         answerer: str | None = None,
         filter: SearchFilter | None = None,
-        passages: int | None = None,
     ) -> Iterator[Delta | Answer]:
-        """:meth:`ask`, streamed: verified sentences as :class:`Delta`, then the Answer."""
-        return self.answerer(answerer).stream(question, history, filter, passages)
+        """:meth:`ask`, streamed: verified sentences as :class:`Delta` as they are ready,
+        then the :class:`Answer`."""
+        return self.answerer(answerer).stream(question, history, filter)
 
     # -- writes --------------------------------------------------------------------------
 

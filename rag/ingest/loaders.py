@@ -115,6 +115,9 @@ def load_file(
         result.skipped.append(Skipped(name, str(exc)))
     except RecursionError:
         result.skipped.append(Skipped(name, "too deeply nested to parse"))
+    except Exception as exc:  # a parser library's own failure: this file only, never the batch
+        reason = f"could not be parsed ({type(exc).__name__}: {str(exc)[:160]})"
+        result.skipped.append(Skipped(name, reason))
     if not result.articles and not result.skipped:  # e.g. only Unicode white space
         result.skipped.append(Skipped(name, "no text"))
     return result

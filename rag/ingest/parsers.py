@@ -139,8 +139,16 @@ def parse_pdf(data: bytes) -> Iterator[Record]:
         raise ParseError(f"unreadable PDF ({exc.__class__.__name__})") from None
     text = "\n\n".join(p.strip() for p in pages if p.strip())
     title = str(info.title).strip() if info and info.title else None
-    published = normalize_date(info.creation_date) if info and info.get("/CreationDate") else None
-    yield Record(text=text, title=title or first_line_title(text), published=published)
+    yield Record(text=text, title=title or first_line_title(text), published=_pdf_date(info))
+
+
+def _pdf_date(info) -> str | None:
+    """The PDF's creation date, or None when it has none or an unreadable one (pypdf
+    raises on a malformed ``/CreationDate``: the text is still worth indexing)."""
+    try:
+        return normalize_date(info.creation_date) if info and info.get("/CreationDate") else None
+    except Exception:  # any malformed date string: pypdf's errors vary by version
+        return None
 
 
 _TEXT_KEYS = ("text", "content", "body")
@@ -165,8 +173,7 @@ def record_from_mapping(obj: object) -> Record:
     text = _pick(obj, _TEXT_KEYS) if isinstance(obj, dict) else None
     if not isinstance(text, str) or not text.strip():
         raise ParseError("no 'text' field")
-    title = _pick(obj, _TITLE_KEYS)
-    url = _pick(obj, _URL_KEYS)
+    text, title, url = (_scrub(v) for v in (text, _pick(obj, _TITLE_KEYS), _pick(obj, _URL_KEYS)))
     return Record(
         text=text.replace("\r\n", "\n"),
         # without a title: the publisher's URL slug names the article; the first line
@@ -178,17 +185,32 @@ def record_from_mapping(obj: object) -> Record:
     )
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _scrub(value: object) -> object:
+    """Strings with lone UTF-16 surrogates (valid JSON escapes, ``"\\ud800"``, but no
+    text: they cannot be encoded) replaced by U+FFFD; other values as they are."""
+    return _LONE_SURROGATE.sub("\ufffd", value) if isinstance(value, str) else value
+
+
 def parse_jsonl(data: bytes) -> Iterator[Record | ParseError]:
     """One article per line; a bad line yields a ParseError naming it, the rest still load."""
     for number, line in enumerate(decode_text(data).split("\n"), start=1):
         if not line.strip():
             continue
         try:
-            yield record_from_mapping(json.loads(line))
+            record = record_from_mapping(json.loads(line))
         except json.JSONDecodeError as exc:
             yield ParseError(f"line {number}: invalid JSON ({exc.msg})")
         except ParseError as exc:
             yield ParseError(f"line {number}: {exc}")
+        except RecursionError:
+            yield ParseError(f"line {number}: too deeply nested to parse")
+        except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+            yield ParseError(f"line {number}: unreadable JSON ({str(exc)[:120]})")
+        else:
+            yield record
 
 
 PARSERS = {

@@ -11,8 +11,9 @@ from rag.ingest.urls import page_key
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "corpus"
 
 
-def _minimal_pdf(text: str) -> bytes:
-    """A valid one-page PDF with ``text`` (built by hand: no PDF writer dependency)."""
+def _minimal_pdf(text: str, info: bytes = b"") -> bytes:
+    """A valid one-page PDF with ``text`` and an ``/Info`` dictionary body ``info`` (built
+    by hand: no PDF writer dependency)."""
     stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
@@ -21,6 +22,7 @@ def _minimal_pdf(text: str) -> bytes:
         b"/Resources << /Font << /F1 5 0 R >> >> >>",
         b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< " + info + b" >>",
     ]
     out, offsets = bytearray(b"%PDF-1.4\n"), []
     for number, body in enumerate(objects, 1):
@@ -29,7 +31,7 @@ def _minimal_pdf(text: str) -> bytes:
     xref = len(out)
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+    out += b"trailer\n<< /Size %d /Root 1 0 R /Info 6 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
         len(objects) + 1,
         xref,
     )
@@ -117,6 +119,38 @@ def test_bad_files_are_skipped_with_a_reason_and_never_abort(tmp_path):
         "Fine line.",
         "Good article\n\nSomething happened today.",
     ]
+
+
+def test_one_bad_record_or_file_never_sinks_the_batch(tmp_path):
+    """Each of these raised out of the loader and lost every file of the command."""
+    (tmp_path / "good.txt").write_text("Good article\n\nSomething happened today.\n")
+    (tmp_path / "dated.pdf").write_bytes(
+        _minimal_pdf("Harbour works begin", b"/CreationDate (D:garbage-not-a-date)")
+    )
+    huge = "9" * 5000  # past Python's 4,300-digit limit for int()
+    (tmp_path / "numbers.jsonl").write_text(
+        f'{{"text": "Before."}}\n{{"text": "Big.", "n": {huge}}}\n{{"text": "After."}}\n'
+    )
+    (tmp_path / "surrogate.jsonl").write_text('{"title": "S", "text": "lone \\ud800 here"}\n')
+    (tmp_path / "deep.jsonl").write_text("[" * 100_000 + "]" * 100_000 + '\n{"text": "Next."}\n')
+    result = load_paths([tmp_path])
+    texts = sorted(a.text.strip() for a in result.articles)
+    assert texts == [
+        "After.",
+        "Before.",
+        "Good article\n\nSomething happened today.",
+        "Harbour works begin",
+        "Next.",  # the line after a too-deep one still loads
+        "lone \ufffd here",
+    ]
+    pdf = next(a for a in result.articles if a.source.endswith("dated.pdf"))
+    assert pdf.published is None  # an unreadable date is no date, not a failure
+    reasons = sorted(f"{Path(s.path).name}: {s.reason}" for s in result.skipped)
+    assert reasons == [
+        "deep.jsonl: line 1: too deeply nested to parse",
+        f"numbers.jsonl: line 2: unreadable JSON ({reasons[1].split('(', 1)[1]}",
+    ]
+    assert "4300 digits" in reasons[1]
 
 
 def test_missing_path_and_duplicate_content(tmp_path):

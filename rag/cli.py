@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from collections.abc import Callable
 from importlib.metadata import entry_points
@@ -76,8 +77,20 @@ def filter_from(args: argparse.Namespace) -> SearchFilter:
     return SearchFilter(args.since, args.until, tuple(args.source), args.as_of)
 
 
+_UNSAFE = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|[\x00-\x08\x0b-\x1f\x7f-\x9f]"
+)
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` without escape sequences and control characters (an article title can
+    carry them; a terminal would obey them), line breaks and tabs kept."""
+    return _UNSAFE.sub("", text)
+
+
 def emit(args: argparse.Namespace, data: dict, text: str) -> None:
-    print(json.dumps(data, ensure_ascii=False, indent=2) if args.json else text)
+    """JSON (escaped by json.dumps) or terminal-safe text."""
+    print(json.dumps(data, ensure_ascii=False, indent=2) if args.json else terminal_safe(text))
 
 
 # -- index ----------------------------------------------------------------------------
@@ -86,7 +99,7 @@ def emit(args: argparse.Namespace, data: dict, text: str) -> None:
 def _report(args: argparse.Namespace, report) -> None:
     if not args.json:
         for skipped in report.skipped:
-            print(skipped, file=sys.stderr)
+            print(terminal_safe(str(skipped)), file=sys.stderr)
     emit(args, report.to_dict(), str(report))
 
 
@@ -182,7 +195,7 @@ def cmd_ask(args: argparse.Namespace) -> None:
         if isinstance(event, Answer):
             answer = event
         elif not args.json:
-            print(event.text, end="", flush=True)
+            print(terminal_safe(event.text), end="", flush=True)
     assert answer is not None
     if args.json:
         data = answer.to_dict()
@@ -192,7 +205,7 @@ def cmd_ask(args: argparse.Namespace) -> None:
     if answer.abstained:
         print(answer.text, end="")
     timings = ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in answer.timings.items())
-    print(f"\n\n{format_citations(answer)}")
+    print(f"\n\n{terminal_safe(format_citations(answer))}")
     if not args.quiet:
         print(f"\n({answerer.name}; query: {answer.query!r}; {timings})")
 
@@ -304,7 +317,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args.func(args)
     except RagError as exc:
-        print(f"rag: error: {exc}", file=sys.stderr)
+        print(f"rag: error: {terminal_safe(str(exc))}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # `rag index info | head`: the reader left; say nothing more
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+    except OSError as exc:  # a read-only or full disk, a permission: the OS's own words
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"rag: error: {exc.strerror or exc}{where}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(

@@ -22,24 +22,31 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-from rag.errors import IndexCorruptError, IndexNotFoundError
+from rag.errors import IndexCorruptError, IndexNotFoundError, InputError
 
 CURRENT = "CURRENT"
 
 
+def _require_folder(index_dir: Path) -> None:
+    if index_dir.exists() and not index_dir.is_dir():
+        raise InputError(f"'{index_dir}' is a file, not an index folder: give a folder.")
+
+
 def current_version(index_dir: Path) -> Path:
     """The live version folder, or a clear error when there is no index yet."""
+    _require_folder(index_dir)
     pointer = index_dir / CURRENT
     if not pointer.is_file():
         raise IndexNotFoundError(
             f"No index in '{index_dir}'. Build one with `rag index build [PATHS]` "
             "(no paths indexes the sample articles)."
         )
-    name = pointer.read_bytes().decode("utf-8", errors="replace").strip()
+    name = pointer.read_bytes()[:200].decode("utf-8", errors="replace").strip()
     folder = index_dir / name
     if not name.startswith("v-") or "/" in name or not folder.is_dir():
+        shown = name if len(name) <= 60 and name.isprintable() else f"{name[:60]!r}…"
         raise IndexCorruptError(
-            f"'{pointer}' names a missing version '{name}'. Rebuild with `rag index build`."
+            f"'{pointer}' names a missing version '{shown}'. Rebuild with `rag index build`."
         )
     return folder
 
@@ -63,6 +70,7 @@ def fsync_tree(folder: Path) -> None:
 @contextlib.contextmanager
 def writer_lock(index_dir: Path) -> Iterator[None]:
     """One writer at a time per index folder (readers never wait)."""
+    _require_folder(index_dir)
     index_dir.mkdir(parents=True, exist_ok=True)
     with open(index_dir / ".lock", "a+") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)

@@ -10,7 +10,7 @@ import numpy as np
 
 from rag.errors import IndexCorruptError
 from rag.filters import SearchFilter, ordinal_days
-from rag.index.layout import current_version
+from rag.index.layout import live_version
 from rag.index.manifest import Manifest
 from rag.store import VectorStore, load_store
 from rag.store.bm25 import BM25Index
@@ -85,8 +85,9 @@ class Index:
         ``verify`` checks every file's checksum first (a corrupted file is reported, never
         used).
         """
-        folder = current_version(Path(index_dir))
-        manifest = Manifest.read(folder, verify=verify)
+        version = live_version(Path(index_dir))
+        folder = version.folder
+        manifest = Manifest.read(folder, verify=verify, sha256=version.manifest_sha256)
         try:
             articles = [Article(**json.loads(line)) for line in _lines(folder / ARTICLES_FILE)]
             by_id = {a.id: a for a in articles}

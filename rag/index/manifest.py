@@ -49,6 +49,20 @@ class Manifest:
         self.files = {p.name: sha256_file(p) for p in sorted(folder.iterdir()) if p.is_file()}
         (folder / MANIFEST).write_text(json.dumps(asdict(self), indent=2), encoding="utf-8")
 
+    def _check(self) -> None:
+        """Every field of the right type and range (the sections check their own)."""
+        counts = (self.dim, self.articles, self.chunks, self.format_version)
+        if not all(type(n) is int and n >= 0 for n in counts) or self.dim == 0:
+            raise ValueError("sizes must be whole numbers")
+        texts = (self.corpus_fingerprint, self.created, self.index_factory)
+        if not all(isinstance(t, str) for t in texts):
+            raise ValueError("text fields must be strings")
+        if not isinstance(self.files, dict) or not all(
+            isinstance(k, str) and "/" not in k and isinstance(v, str) and len(v) == 64
+            for k, v in self.files.items()
+        ):
+            raise ValueError("'files' must map file names to sha256 digests")
+
     @classmethod
     def from_dict(cls, data: dict) -> Manifest:
         """A manifest from its JSON (format 1, with flat fields, is read too)."""
@@ -60,19 +74,34 @@ class Manifest:
                 f"and {FORMAT_VERSION}"
             )
         sections = {
-            "chunking": ChunkingConfig(**data.pop("chunking")),
-            "embedding": EmbeddingConfig(**data.pop("embedding")),
-            "store": StoreConfig(**data.pop("store")),
+            name: _section(kind, data.pop(name))
+            for name, kind in (
+                ("chunking", ChunkingConfig),
+                ("embedding", EmbeddingConfig),
+                ("store", StoreConfig),
+            )
         }
         return cls(**sections, **data)
 
     @classmethod
-    def read(cls, folder: Path, verify: bool = True) -> Manifest:
-        """Read and (by default) verify the checksums of every listed file."""
+    def read(cls, folder: Path, verify: bool = True, sha256: str | None = None) -> Manifest:
+        """Read the manifest, check it against ``sha256`` (what ``CURRENT`` recorded) and
+        every field, and (by default) verify the checksums of every listed file."""
         fix = "Rebuild it with `rag index build`."
         try:
-            manifest = cls.from_dict(json.loads((folder / MANIFEST).read_text(encoding="utf-8")))
-        except (OSError, ValueError, TypeError, KeyError, AttributeError, RagError) as exc:
+            raw = (folder / MANIFEST).read_bytes()
+        except OSError as exc:
+            raise IndexCorruptError(
+                f"Index manifest in '{folder}' is unreadable ({exc}). {fix}"
+            ) from None
+        if sha256 is not None and hashlib.sha256(raw).hexdigest() != sha256:
+            raise IndexCorruptError(
+                f"Index file '{folder / MANIFEST}' is corrupted (checksum mismatch). {fix}"
+            )
+        try:
+            manifest = cls.from_dict(json.loads(raw.decode("utf-8")))
+            manifest._check()
+        except (ValueError, TypeError, KeyError, AttributeError, RagError) as exc:
             raise IndexCorruptError(
                 f"Index manifest in '{folder}' is unreadable ({exc}). {fix}"
             ) from None
@@ -86,6 +115,16 @@ class Manifest:
                         f"Index file '{path}' is corrupted (checksum mismatch). {fix}"
                     )
         return manifest
+
+
+def _section(kind: type, values: dict):
+    """A configuration section from its JSON, each value of its default's type."""
+    defaults = kind()
+    for name, value in values.items():
+        expected = type(getattr(defaults, name))  # an unknown name fails in kind(**values)
+        if type(value) is not expected:
+            raise ValueError(f"{name} must be {expected.__name__}, not {value!r}")
+    return kind(**values)
 
 
 def _from_format_1(data: dict) -> dict:

@@ -20,7 +20,7 @@ from rag.answer import (
 )
 from rag.config import Config, EmbeddingConfig
 from rag.embed import Embedder, create_embedder
-from rag.errors import IndexMismatchError, IndexNotFoundError, InputError
+from rag.errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError, InputError
 from rag.filters import SearchFilter
 from rag.index import BuildReport, Index, IndexBuilder
 from rag.index.layout import current_version
@@ -78,7 +78,8 @@ class Pipeline:
         self.index: Index | None = None
         self._retriever: Retriever | None = None
         self._answerers: dict[str, Answerer] = {}
-        with contextlib.suppress(IndexNotFoundError):
+        # no index yet, or a damaged one: reads report it; a build replaces it
+        with contextlib.suppress(IndexNotFoundError, IndexCorruptError):
             self._adopt(Index.load(config.index_dir))
         if embedder is not None and self.index and not embedder.matches(config.embedding):
             # fits neither the index nor a rebuild under the configuration: say so now
@@ -146,7 +147,7 @@ class Pipeline:
 
     def answerer_names(self) -> list[str]:
         """The answerers this configuration can run, the default first."""
-        names = [*self._generators, "extractive"]
+        names = [self._default, "extractive"] if self._default else ["extractive"]
         if self._local_available():
             names.insert(0, "local")
         if self.config.llm.openai_base_url or "openai" in self._backends:

@@ -90,6 +90,16 @@ def test_corrupted_file_is_detected(index_copy, name, damage):
         Index.load(index_copy)
 
 
+def test_a_damaged_index_is_reported_on_read_and_replaced_by_a_build(index_copy, embedder):
+    path = current_version(index_copy) / "chunks.jsonl"
+    path.write_bytes(path.read_bytes()[:-40])
+    pipeline = pipeline_at(index_copy, embedder)
+    with pytest.raises(IndexCorruptError, match="rag index build"):
+        pipeline.search(CANONICAL)
+    assert pipeline.build().articles == 2  # the fix the message names works
+    assert pipeline.search(CANONICAL, 1)
+
+
 def test_model_mismatch_names_the_fix(sample_index_dir, embedder):
     config = Config(index_dir=str(sample_index_dir)).with_(model="all-mpnet-base-v2")
     with pytest.raises(IndexMismatchError, match="all-MiniLM-L6-v2"):

@@ -192,3 +192,24 @@ def test_one_index_load_and_one_embedder_per_process(index_copy, tmp_path, monke
     result = run_eval(load_questions()[:4], Config(), "extractive")
     assert result["answers"]["summary"]["accuracy"] > 0
     assert counts == {"embedder": 1}
+
+
+def test_an_index_whose_model_cannot_load_here_is_a_clear_error(index_copy, capsys):
+    """A custom-model index opened where that model is not available: one line, no hub
+    traceback (it used to surface the hub's connection error)."""
+    import json
+
+    from rag.cli import main
+    from rag.index.layout import current_version
+    from rag.index.manifest import MANIFEST
+
+    folder = current_version(index_copy)
+    data = json.loads((folder / MANIFEST).read_text())
+    data["embedding"]["model"] = "no-such-org/no-such-model"
+    (folder / MANIFEST).write_text(json.dumps(data))
+    (index_copy / "CURRENT").write_text(folder.name + "\n")  # a pointer without the hash
+    argv = ["ask", CANONICAL, "--index-dir", str(index_copy), "--model", data["embedding"]["model"]]
+    assert main([*argv, "--answerer", "extractive"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("rag: error: Cannot load embedding model 'no-such-org/no-such-model'")
+    assert err.count("\n") == 1 and "Traceback" not in err

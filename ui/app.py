@@ -83,13 +83,19 @@ def build_app(service: ChatService) -> gr.Blocks:
         return status, service.articles()
 
     def ask_api(question: str, answerer: str = "extractive", passages: int = 5) -> dict:
-        """The same JSON as `rag ask --json`."""
-        answer = service.answerer(answerer).answer(question, passages=int(passages))
+        """The same JSON as `rag ask --json`, from one of the answerers the chat offers."""
+        if answerer not in names:
+            raise gr.Error(f"Unknown answerer '{answerer}': this server offers {', '.join(names)}.")
+        try:
+            answer = service.answerer(answerer).answer(question, passages=int(passages))
+        except RagError as exc:
+            raise gr.Error(str(exc)) from None
         data = answer.to_dict()
         data.pop("passages")
         return data
 
-    with gr.Blocks(title="News QA") as app:
+    # uploads and other cached files older than an hour are deleted every hour
+    with gr.Blocks(title="News QA", delete_cache=(3600, 3600)) as app:
         gr.Markdown("## Ask the news\nAnswers cite the exact passage they rest on.")
         with gr.Tab("Chat"):
             with gr.Row():
@@ -145,8 +151,10 @@ def build_app(service: ChatService) -> gr.Blocks:
     return app
 
 
-def launch(app: gr.Blocks, **kwargs):
-    """Launch with the page's stylesheet (Gradio 6 takes CSS at launch)."""
+def launch(app: gr.Blocks, service: ChatService, **kwargs):
+    """Launch with the page's stylesheet (Gradio 6 takes CSS at launch) and the upload size
+    limit enforced by the server itself, before a file is stored."""
+    kwargs.setdefault("max_file_size", service.config.serve.max_upload_bytes)
     return app.launch(css=CSS, **kwargs)
 
 

@@ -18,15 +18,17 @@ def register(commands: argparse._SubParsersAction) -> None:
     serve.set_defaults(func=run)
 
 
-def parse_auth(value: str | None) -> tuple[str, str] | None:
+def parse_auth(value: str | None):
+    """The login check for ``USER:PASSWORD`` (None: no login)."""
     from rag.errors import ConfigError
+    from ui.auth import LoginGuard
 
     if not value:
         return None
     user, sep, password = value.partition(":")
     if not sep or not user or not password:
         raise ConfigError("--auth (RAG_AUTH) takes USER:PASSWORD.")
-    return user, password
+    return LoginGuard(user, password).check
 
 
 def run(args: argparse.Namespace) -> None:
@@ -41,9 +43,11 @@ def run(args: argparse.Namespace) -> None:
         where = pipeline.config.index_dir
         print(f"No index in '{where}': indexing the sample articles…", file=sys.stderr)
         pipeline.build()
-    app = build_app(ChatService(pipeline)).queue(default_concurrency_limit=serve.concurrency)
+    service = ChatService(pipeline)
+    app = build_app(service).queue(default_concurrency_limit=serve.concurrency)
     launch(
         app,
+        service,
         server_name=serve.host,
         server_port=serve.port,
         share=False,

@@ -21,6 +21,8 @@ from rag.text import MAX_QUESTION_CHARS, printable
 from rag.types import Passage
 
 ABSTAIN_TEXT = "The articles don't say. The closest passages are listed below."
+MAX_PASSAGES = 50  # passages one question may retrieve: bounds the work of a request
+MAX_HISTORY = 20  # earlier messages a follow-up may refer to (the newest are kept)
 
 
 class Answerer:
@@ -69,11 +71,14 @@ class Answerer:
     ) -> Iterator[Delta | Answer]:
         """Yield verified sentences as :class:`Delta` as they are ready, then the Answer.
 
-        ``history`` holds earlier turns (``{"role", "content"}`` dicts) for follow-ups;
-        ``search_filter`` restricts retrieval (dates, sources); ``passages`` overrides
-        how many are retrieved (``config.passages``).
+        ``history`` holds earlier turns (``{"role", "content"}`` dicts, the last 20 are
+        read) for follow-ups; ``search_filter`` restricts retrieval (dates, sources);
+        ``passages`` (1 to 50) overrides how many are retrieved (``config.passages``).
         """
         question = _clean(question)
+        if passages is not None and not 1 <= passages <= MAX_PASSAGES:
+            raise InputError(f"passages must be 1 to {MAX_PASSAGES} (got {passages}).")
+        history = [m for m in (history or []) if isinstance(m, dict)][-MAX_HISTORY:]
         timings: dict[str, float] = {}
         started = time.perf_counter()
         asked = strip_instructions(question)
@@ -88,7 +93,7 @@ class Answerer:
         if self._weak(query, found, evidence):
             yield self._abstain(query, found, timings)
             return
-        context = Context(question, query, found, evidence, list(history or []))
+        context = Context(question, query, found, evidence, history)
         context = self.generator.focus(context)
         verifier = CitationVerifier(context.passages, context.evidence, self.config.support)
         parts: list[str] = []

@@ -31,7 +31,7 @@ def app_url(service):
     from ui.app import build_app, launch
 
     app = build_app(service).queue()
-    launch(app, server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True)
+    launch(app, service, server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True)
     yield app.local_url
     app.close()
 

@@ -73,6 +73,7 @@ def test_authentication_option(service):
     port = free_port()
     launch(
         app,
+        service,
         server_name="127.0.0.1",
         server_port=port,
         prevent_thread_lock=True,
@@ -97,3 +98,60 @@ def test_serve_listens_on_localhost_by_default(monkeypatch):
     args = build_parser().parse_args(["serve"])
     serve = config_from(args, host=args.host, port=args.port, auth=args.auth).serve
     assert (serve.host, serve.port, serve.auth) == ("127.0.0.1", 7860, "")
+
+
+def test_logins_are_slowed_and_locked_out_after_failures(service):
+    import httpx
+
+    from tests.ui.conftest import free_port
+    from ui.app import build_app, launch
+    from ui.auth import LoginGuard
+
+    guard = LoginGuard("reader", "s3cret", delay=0.05, max_failures=3, lockout=600)
+    app = build_app(service).queue()
+    launch(
+        app,
+        service,
+        server_name="127.0.0.1",
+        server_port=free_port(),
+        prevent_thread_lock=True,
+        auth=guard.check,
+    )
+    login = f"{app.local_url.rstrip('/')}/login"
+    try:
+        with httpx.Client(timeout=30) as http:
+            ok = http.post(login, data={"username": "reader", "password": "s3cret"})
+            assert ok.status_code == 200
+            for _ in range(3):
+                wrong = http.post(login, data={"username": "reader", "password": "guess"})
+                assert wrong.status_code >= 400
+            # locked out: now even the right password is refused, for everyone
+            refused = http.post(login, data={"username": "reader", "password": "s3cret"})
+            assert refused.status_code >= 400
+    finally:
+        app.close()
+    assert not guard.verify("reader", "s3cret")
+    guard.clock = lambda: float("inf")  # the lockout over
+    assert guard.verify("reader", "s3cret") and not guard.verify("READER", "s3cret")
+
+
+def test_api_inputs_are_bounded_and_answerers_are_those_offered(app_url):
+    from gradio_client.exceptions import AppError
+
+    client = Client(app_url, verbose=False)
+    for passages in (100_000, 0):
+        with pytest.raises(AppError, match="passages must be 1 to 50"):
+            client.predict(
+                question=CANONICAL, answerer="extractive", passages=passages, api_name="/ask"
+            )
+    with pytest.raises(AppError, match="Unknown answerer 'openai'"):
+        client.predict(question=CANONICAL, answerer="openai", passages=5, api_name="/ask")
+
+
+def test_uploads_over_the_size_limit_are_refused_by_the_server(app_url, service):
+    import httpx
+
+    limit = service.config.serve.max_upload_bytes
+    files = {"files": ("big.txt", b"x" * (limit + 1), "text/plain")}
+    upload = httpx.post(f"{app_url.rstrip('/')}/gradio_api/upload", files=files, timeout=60)
+    assert upload.status_code == 413, upload.text[:300]

@@ -119,8 +119,8 @@ def build_app(service: ChatService) -> gr.Blocks:
                 with gr.Column(scale=2):
                     gr.Markdown("### Sources")
                     panel = gr.HTML(sources_html(None), elem_id="sources")
-            with gr.Accordion("Settings", open=False), gr.Row():
-                answerer = gr.Dropdown(names, value=names[0], label="Answerer")
+            with gr.Accordion("Settings", open=False, elem_id="settings"), gr.Row():
+                answerer = gr.Dropdown(names, value=names[0], label="Answerer", elem_id="answerer")
                 passages = gr.Slider(1, 10, value=5, step=1, label="Passages")
                 since = gr.Textbox(label="Published since (YYYY-MM-DD)")
                 until = gr.Textbox(label="Published until (YYYY-MM-DD)")

@@ -1,5 +1,6 @@
 """HTML for the chat: answers with clickable [n] markers and the sources panel. Every piece
-of article or model text is escaped, so markup inside an article never runs."""
+of article or model text is escaped, so markup inside an article never runs, and answer
+text is kept out of Markdown's reach, so nothing in it loads or links anywhere."""
 
 from __future__ import annotations
 
@@ -10,16 +11,27 @@ from rag.answer import Answer
 
 _MARKER = re.compile(r"\[(\d+)\]")
 ABSTAIN_BADGE = "ℹ️ **No answer in the articles.**"
+# The chat renders messages as Markdown (with link detection and $$ maths): every character
+# that HTML, Markdown, autolinks or maths act on becomes a character reference, which the
+# browser shows as the character and nothing parses as syntax. One pass: no double escaping.
+_LITERAL = str.maketrans({c: f"&#{ord(c)};" for c in "&<>\"'\\`*_{}[]()#+-.!|~:@$"})
+
+
+def literal(text: str) -> str:
+    """``text`` for the chat, shown exactly as written: no tag, image, link or maths."""
+    return text.translate(_LITERAL)
 
 
 def answer_html(text: str, abstained: bool = False) -> str:
-    """Escaped answer text whose ``[n]`` markers link to the sources panel."""
+    """Answer text shown literally, whose ``[n]`` markers (its only links) point at the
+    sources panel."""
     if abstained:
-        return f"{ABSTAIN_BADGE} {escape(text)}"
-    return _MARKER.sub(
-        lambda m: f'<a class="cite-marker" href="#cite-{m.group(1)}">[{m.group(1)}]</a>',
-        escape(text),
-    )
+        return f"{ABSTAIN_BADGE} {literal(text)}"
+    parts = _MARKER.split(text)  # text, number, text, number, ..., text
+    html = [literal(part) for part in parts[::2]]
+    for i, number in enumerate(parts[1::2]):
+        html.insert(2 * i + 1, f'<a class="cite-marker" href="#cite-{number}">[{number}]</a>')
+    return "".join(html)
 
 
 def sources_html(answer: Answer | None) -> str:

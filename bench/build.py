@@ -56,12 +56,12 @@ def write_slice(data: Path, n: int, path: Path) -> int:
 def project_texts(corpus: Path) -> list[str]:
     """Exactly the texts ``IndexBuilder`` embeds for ``corpus`` (title + chunk)."""
     from rag.chunking import Chunker
-    from rag.config import Config
+    from rag.config import Config, IngestConfig
     from rag.index.index import embed_text
     from rag.ingest.loaders import load_file
 
     chunker = Chunker(Config().chunking)
-    articles = load_file(corpus, max_bytes=corpus.stat().st_size).articles
+    articles = load_file(corpus, IngestConfig(max_file_bytes=corpus.stat().st_size)).articles
     return [embed_text(a, c, True) for a in articles for c in chunker.split(a)]
 
 

@@ -35,7 +35,7 @@ from pathlib import Path
 from levers import BM25Feedback, DenseFeedback, Rescore  # a sibling script module
 
 from eval.dataset import contains
-from rag.config import QUANTIZATIONS, Config
+from rag.config import QUANTIZATIONS, Config, IngestConfig
 from rag.embed import create_embedder
 from rag.index import Index
 from rag.ingest.loaders import latest_per_page, load_file
@@ -71,7 +71,7 @@ def load_corpus(data: Path, folder: Path) -> tuple[Path, dict[str, str]]:
                 "published": row.get("publish_date") or None,
             }
             out.write(json.dumps(article) + "\n")
-    articles = load_file(path, max_bytes=path.stat().st_size).articles
+    articles = load_file(path, IngestConfig(max_file_bytes=path.stat().st_size)).articles
     assert len(articles) == len(docs), "every written article must load"
     # copies of one page are one article, the newer (as the index build keeps them)
     kept = {page_key(a.source): a.id for a in latest_per_page(articles)[0]}

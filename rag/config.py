@@ -31,12 +31,22 @@ def _require(ok: bool, message: str) -> None:
 
 @dataclass(frozen=True)
 class IngestConfig:
-    """Loading files. ``max_file_bytes`` (20 MB): larger files are skipped, not read."""
+    """Loading files: limits that bound the work one file can cause.
+
+    - ``max_file_bytes`` (20 MB): larger files are skipped, not read.
+    - ``pdf_seconds`` (60): a PDF is read in a child process stopped after this long (a
+      PDF can decompress to far more than its size); ``max_pdf_pages`` (2,000) pages at
+      most. Each PDF costs a process start (~0.5 s).
+    """
 
     max_file_bytes: int = 20_000_000
+    pdf_seconds: float = 60.0
+    max_pdf_pages: int = 2_000
 
     def __post_init__(self) -> None:
         _require(self.max_file_bytes > 0, "max_file_bytes must be positive.")
+        _require(self.pdf_seconds > 0, "pdf_seconds must be positive.")
+        _require(self.max_pdf_pages >= 1, "max_pdf_pages must be at least 1.")
 
 
 @dataclass(frozen=True)

@@ -280,7 +280,7 @@ class Pipeline:
     def _load(self, paths, records, relative: bool = False) -> LoadResult:
         loaded = LoadResult()
         if paths:
-            loaded = load_paths(paths, self.config.ingest.max_file_bytes, relative=relative)
+            loaded = load_paths(paths, self.config.ingest, relative=relative)
         if records:
             from_memory = load_records(records)
             loaded.articles += from_memory.articles

@@ -8,11 +8,10 @@ from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 
+from rag.config import IngestConfig
 from rag.ingest.parsers import PARSERS, ParseError, Record, record_from_mapping
 from rag.ingest.urls import page_key
 from rag.types import Article
-
-DEFAULT_MAX_BYTES = 20_000_000
 
 
 @dataclass(frozen=True)
@@ -82,10 +81,13 @@ def _walk(paths: Iterable[str | Path], relative: bool) -> Iterable[tuple[Path, s
 
 
 def load_file(
-    path: Path, max_bytes: int = DEFAULT_MAX_BYTES, name: str | None = None
+    path: Path, limits: IngestConfig | None = None, name: str | None = None
 ) -> LoadResult:
-    """Parse one file. Never raises for bad content: problems come back as ``skipped``."""
+    """Parse one file within ``limits`` (size, PDF pages and time). Never raises for bad
+    content: problems come back as ``skipped``."""
     name = name or str(path)
+    limits = limits or IngestConfig()
+    max_bytes = limits.max_file_bytes
     result = LoadResult()
     parser = PARSERS.get(path.suffix.lower())
     if parser is None:
@@ -104,7 +106,7 @@ def load_file(
         result.skipped.append(Skipped(name, "empty file"))
         return result
     try:
-        for item in parser(data):
+        for item in parser(data, limits):
             if isinstance(item, ParseError):
                 result.skipped.append(Skipped(name, str(item)))
             elif item.text.strip():
@@ -179,7 +181,7 @@ def load_records(records: Iterable[Mapping | Article]) -> LoadResult:
 
 
 def load_paths(
-    paths: Iterable[str | Path], max_bytes: int = DEFAULT_MAX_BYTES, relative: bool = False
+    paths: Iterable[str | Path], limits: IngestConfig | None = None, relative: bool = False
 ) -> LoadResult:
     """Load every supported file under ``paths``. Duplicates (same content) are kept once,
     and of two copies of one web page the newer (``latest_per_page``)."""
@@ -188,7 +190,7 @@ def load_paths(
         if not path.exists():
             result.skipped.append(Skipped(name, "no such file or folder"))
             continue
-        one = load_file(path, max_bytes, name)
+        one = load_file(path, limits, name)
         result.skipped.extend(one.skipped)
         result.articles.extend(one.articles)
     return _one_per_story(result)

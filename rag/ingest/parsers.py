@@ -1,14 +1,19 @@
-"""Per-format parsers: bytes of one file in, (title, text, published) records out."""
+"""Per-format parsers: the bytes of one file and the ingest limits in, (title, text,
+published, url) records out."""
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from urllib.parse import unquote, urlsplit
+
+from rag.config import IngestConfig
+from rag.ingest.pdf import read_pdf
+
+_LIMITS = IngestConfig()
 
 
 class ParseError(ValueError):
@@ -98,19 +103,19 @@ def normalize_date(value: object) -> str | None:
         return None
 
 
-def parse_text(data: bytes) -> Iterator[Record]:
+def parse_text(data: bytes, limits: IngestConfig = _LIMITS) -> Iterator[Record]:
     text = decode_text(data)
     yield Record(text=text, title=first_line_title(text))
 
 
-def parse_markdown(data: bytes) -> Iterator[Record]:
+def parse_markdown(data: bytes, limits: IngestConfig = _LIMITS) -> Iterator[Record]:
     text = decode_text(data)
     heading = re.search(r"^#{1,3}\s+(.+?)\s*#*\s*$", text, flags=re.MULTILINE)
     title = heading.group(1).strip() if heading else first_line_title(text)
     yield Record(text=text, title=title)
 
 
-def parse_html(data: bytes) -> Iterator[Record]:
+def parse_html(data: bytes, limits: IngestConfig = _LIMITS) -> Iterator[Record]:
     import trafilatura
 
     html = decode_text(data)
@@ -125,30 +130,15 @@ def parse_html(data: bytes) -> Iterator[Record]:
     yield Record(text=text, title=title, published=published, url=url)
 
 
-def parse_pdf(data: bytes) -> Iterator[Record]:
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
-
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        pages = [page.extract_text() or "" for page in reader.pages]
-        info = reader.metadata
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise ParseError(f"unreadable PDF ({exc.__class__.__name__}: {exc})") from None
-    except Exception as exc:  # pypdf raises many internal errors on damaged files
-        raise ParseError(f"unreadable PDF ({exc.__class__.__name__})") from None
-    text = "\n\n".join(p.strip() for p in pages if p.strip())
-    title = str(info.title).strip() if info and info.title else None
-    yield Record(text=text, title=title or first_line_title(text), published=_pdf_date(info))
-
-
-def _pdf_date(info) -> str | None:
-    """The PDF's creation date, or None when it has none or an unreadable one (pypdf
-    raises on a malformed ``/CreationDate``: the text is still worth indexing)."""
-    try:
-        return normalize_date(info.creation_date) if info and info.get("/CreationDate") else None
-    except Exception:  # any malformed date string: pypdf's errors vary by version
-        return None
+def parse_pdf(data: bytes, limits: IngestConfig = _LIMITS) -> Iterator[Record]:
+    """Text, title and creation date, read in a child process limited to
+    ``limits.pdf_seconds`` and ``limits.max_pdf_pages`` (``rag.ingest.pdf``)."""
+    result = read_pdf(data, limits.max_pdf_pages, limits.pdf_seconds)
+    if "error" in result:
+        raise ParseError(result["error"])
+    text = "\n\n".join(p.strip() for p in result["pages"] if p.strip())
+    title = result["title"] or first_line_title(text)
+    yield Record(text=text, title=title, published=normalize_date(result["created"]))
 
 
 _TEXT_KEYS = ("text", "content", "body")
@@ -194,7 +184,7 @@ def _scrub(value: object) -> object:
     return _LONE_SURROGATE.sub("\ufffd", value) if isinstance(value, str) else value
 
 
-def parse_jsonl(data: bytes) -> Iterator[Record | ParseError]:
+def parse_jsonl(data: bytes, limits: IngestConfig = _LIMITS) -> Iterator[Record | ParseError]:
     """One article per line; a bad line yields a ParseError naming it, the rest still load."""
     for number, line in enumerate(decode_text(data).split("\n"), start=1):
         if not line.strip():

@@ -3,6 +3,7 @@ from pathlib import Path
 
 import pytest
 
+from rag.config import IngestConfig
 from rag.ingest import load_paths, load_sample_corpus, sample_corpus_dir
 from rag.ingest.loaders import article_id, load_file
 from rag.ingest.parsers import url_title
@@ -105,7 +106,7 @@ def test_bad_files_are_skipped_with_a_reason_and_never_abort(tmp_path):
     (tmp_path / "broken.pdf").write_bytes(b"%PDF-1.4 this is not really a pdf")
     (tmp_path / "bad.jsonl").write_text('{"text": "Fine line."}\n{not json\n{"title": "no text"}\n')
     (tmp_path / "image.png").write_bytes(b"\x89PNG")
-    result = load_paths([tmp_path], max_bytes=1000)
+    result = load_paths([tmp_path], IngestConfig(max_file_bytes=1000))
     reasons = {Path(s.path).name: s.reason for s in result.skipped}
     assert reasons["binary.txt"].startswith("binary file")
     assert reasons["latin1.txt"].startswith("not UTF-8")
@@ -151,6 +152,50 @@ def test_one_bad_record_or_file_never_sinks_the_batch(tmp_path):
         f"numbers.jsonl: line 2: unreadable JSON ({reasons[1].split('(', 1)[1]}",
     ]
     assert "4300 digits" in reasons[1]
+
+
+def _pdf_bomb(pages: int = 200, megabytes: int = 60) -> bytes:
+    """A small PDF whose ``pages`` pages all share one content stream that inflates to
+    ``megabytes`` MB of text operators: tiny on disk, hours of decoding."""
+    import zlib
+
+    content = zlib.compress(b"BT /F1 12 Tf (x) Tj ET\n" * (megabytes * 1_000_000 // 23), 9)
+    kids = " ".join(f"{4 + i} 0 R" for i in range(pages)).encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [" + kids + b"] /Count %d >>" % pages,
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(content)
+        + content
+        + b"\nendstream",
+    ] + [
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 3 0 R /Resources "
+        b"<< /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >> >>"
+    ] * pages
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+def test_a_pdf_bomb_is_stopped_by_the_time_limit_and_the_rest_loads(tmp_path):
+    bomb = _pdf_bomb()
+    assert len(bomb) < 400_000  # small on disk: the size limit cannot catch it
+    (tmp_path / "bomb.pdf").write_bytes(bomb)
+    (tmp_path / "good.pdf").write_bytes(_minimal_pdf("Harbour works begin"))
+    result = load_paths([tmp_path], IngestConfig(pdf_seconds=3))
+    assert [a.text for a in result.articles] == ["Harbour works begin"]
+    [skipped] = result.skipped
+    assert skipped.path.endswith("bomb.pdf") and "took over 3 s" in skipped.reason
+    few_pages = load_paths([tmp_path / "bomb.pdf"], IngestConfig(max_pdf_pages=50))
+    assert few_pages.skipped[0].reason == "more than 50 pages"
 
 
 def test_missing_path_and_duplicate_content(tmp_path):

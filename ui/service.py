@@ -24,6 +24,15 @@ def safe_name(name: str) -> str:
     return cleaned[:120] or "upload"
 
 
+def _unused(path: Path) -> Path:
+    """``path``, or ``name-2.txt``, ``name-3.txt``, ... when a file of that name is there."""
+    candidate, n = path, 1
+    while candidate.exists():
+        n += 1
+        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
+    return candidate
+
+
 class ChatService:
     """What the chat needs beyond the pipeline: uploads checked against the serving
     limits (``config.serve``), the article list, and thumbs up/down in
@@ -64,17 +73,22 @@ class ChatService:
                         f"{name}: larger than {limits.max_upload_bytes // 1_000_000} MB"
                     )
                 else:
-                    shutil.copyfile(path, Path(staging) / name)
+                    target = _unused(Path(staging) / name)
+                    if target.name != name:  # two files of one name: both are kept
+                        problems.append(
+                            f"{name}: a second file of this name, added as {target.name}"
+                        )
+                    shutil.copyfile(path, target)
             if not any(Path(staging).iterdir()):
                 raise InputError("Nothing to add. " + "; ".join(problems))
             report = self.pipeline.add_paths([staging], relative=True)
         problems += [str(s) for s in report.skipped]
-        summary = (
-            f"Added {report.added} article(s), replaced {report.removed}; "
-            f"{report.articles} indexed."
-        )
+        summary = f"Added {report.added} article(s); {report.articles} indexed."
+        if report.replaced:  # never silent: say which earlier articles a file replaced
+            summary += "\n\nReplaced (a file of the same name):\n"
+            summary += "\n".join(f"- {source}" for source in report.replaced)
         return summary + (
-            "\n\nSkipped:\n" + "\n".join(f"- {p}" for p in problems) if problems else ""
+            "\n\nNotes:\n" + "\n".join(f"- {p}" for p in problems) if problems else ""
         )
 
     def remove(self, article: str) -> str:

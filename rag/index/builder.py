@@ -33,6 +33,7 @@ class BuildReport:
     added: int = 0
     removed: int = 0
     embedded: int = 0
+    replaced: list[str] = field(default_factory=list)  # sources of the articles an add replaced
     skipped: list[Skipped] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -98,6 +99,8 @@ class IndexBuilder:
             index, report = self._write(kept + new, live, settings_of(live, self.config))
         report.added = len(new)
         report.removed = len(live.articles) - len(kept)
+        kept_ids = {a.id for a in kept}
+        report.replaced = [a.source for a in live.articles if a.id not in kept_ids]
         report.skipped = older
         return index, self._finish(report, started)
 

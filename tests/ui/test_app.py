@@ -155,3 +155,24 @@ def test_uploads_over_the_size_limit_are_refused_by_the_server(app_url, service)
     files = {"files": ("big.txt", b"x" * (limit + 1), "text/plain")}
     upload = httpx.post(f"{app_url.rstrip('/')}/gradio_api/upload", files=files, timeout=60)
     assert upload.status_code == 413, upload.text[:300]
+
+
+def test_uploads_of_one_name_keep_both_and_a_replace_says_so(service, tmp_path):
+    first, second, later = (tmp_path / d for d in ("a", "b", "c"))
+    for folder, text in (
+        (first, "The dam opened"),
+        (second, "The pier closed"),
+        (later, "Pier reopened"),
+    ):
+        folder.mkdir()
+        (folder / "report.txt").write_text(f"Report\n\n{text} on Monday.\n")
+    status = service.add_files([str(first / "report.txt"), str(second / "report.txt")])
+    assert "Added 2 article(s)" in status and "added as report-2.txt" in status
+    sources = {a.source for a in service.pipeline.articles}
+    assert {"report.txt", "report-2.txt"} <= sources
+    status = service.add_files([str(later / "report.txt")])
+    assert "Replaced (a file of the same name):\n- report.txt" in status
+    texts = [a.text for a in service.pipeline.articles if a.source == "report.txt"]
+    assert texts == ["Report\n\nPier reopened on Monday.\n"]
+    service.remove("report.txt")
+    service.remove("report-2.txt")

@@ -19,7 +19,7 @@ CSS = """
 .source { border-left: 3px solid #d0d7de; padding: 4px 10px; margin-bottom: 12px; }
 .source:target { border-left-color: #0969da; background: #f6f8fa; }
 .source-head { font-size: 0.85em; color: #57606a; font-weight: 600; }
-.source mark { background: #fff3b0; padding: 0 2px; }
+.source mark { background: #fff3b0; color: #1f2328; padding: 0 2px; }  /* dark text: any theme */
 .sources.abstained { opacity: 0.85; }
 .cite-marker { text-decoration: none; font-weight: 600; }
 """

@@ -120,3 +120,19 @@ def test_an_answer_quoting_markup_loads_and_links_nothing_outside(page, app_url,
     assert not any("beacon" in (src or "") for src in images)
     links = answer.locator("a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
     assert links and all(href.startswith("#cite-") for href in links), links
+
+
+def _luminance(rgb: str) -> float:
+    channels = [int(c) / 255 for c in re.findall(r"\d+", rgb)[:3]]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def test_the_cited_sentence_is_readable_in_dark_mode(page, app_url):
+    ask(page, f"{app_url.rstrip('/')}/?__theme=dark", CANONICAL)
+    page.locator("#sources mark").first.wait_for(timeout=120_000)
+    style = page.locator("#sources mark").first.evaluate(
+        "e => [getComputedStyle(e).color, getComputedStyle(e).backgroundColor]"
+    )
+    lighter, darker = sorted(map(_luminance, style), reverse=True)
+    assert (lighter + 0.05) / (darker + 0.05) >= 4.5, style  # WCAG AA for body text

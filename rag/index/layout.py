@@ -117,6 +117,7 @@ def new_version(index_dir: Path) -> Iterator[Path]:
     staging, final = index_dir / f".tmp-{stamp}", index_dir / f"v-{stamp}"
     pointer_tmp = index_dir / f".tmp-{stamp}.current"
     staging.mkdir()
+    switched = False
     try:
         yield staging
         fsync_tree(staging)
@@ -126,10 +127,12 @@ def new_version(index_dir: Path) -> Iterator[Path]:
         with open(pointer_tmp, "rb") as handle:
             os.fsync(handle.fileno())
         os.replace(pointer_tmp, index_dir / CURRENT)
+        switched = True  # from here on ``final`` is the live version: never removed
         _fsync_dir(index_dir)
     except BaseException:
-        for leftover in (staging, final):
-            shutil.rmtree(leftover, ignore_errors=True)
+        shutil.rmtree(staging, ignore_errors=True)
+        if not switched:
+            shutil.rmtree(final, ignore_errors=True)
         pointer_tmp.unlink(missing_ok=True)
         raise
     _remove_old_versions(index_dir, keep=final.name)

@@ -400,3 +400,24 @@ def test_an_article_without_chunks_has_a_zero_vector():
         np.array([[3.0, 4.0], [3.0, 4.0], [0.0, 2.0]]), np.array([0, 0, 2]), 3
     )
     assert np.allclose(vectors, [[0.6, 0.8], [0.0, 0.0], [0.0, 1.0]])
+
+
+def test_a_failure_after_the_switch_keeps_the_new_version(
+    index_copy, tmp_path, embedder, monkeypatch
+):
+    """Once CURRENT names the new version, a later failure (the folder's fsync) must not
+    remove that version: the index would point at nothing."""
+    from rag.index import layout
+
+    real = layout._fsync_dir
+
+    def fails_on_the_index_folder(path):
+        if Path(path) == index_copy:
+            raise OSError(5, "Input/output error", str(path))
+        real(path)
+
+    monkeypatch.setattr(layout, "_fsync_dir", fails_on_the_index_folder)
+    with pytest.raises(OSError, match="Input/output"):
+        pipeline_at(index_copy, embedder).add_paths([write_articles(tmp_path / "new", 1)])
+    monkeypatch.setattr(layout, "_fsync_dir", real)
+    assert len(Index.load(index_copy).articles) == 3  # the switch happened; it stands

@@ -24,7 +24,7 @@ from rag.errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError
 from rag.filters import SearchFilter
 from rag.index import BuildReport, Index, IndexBuilder
 from rag.index.layout import current_version
-from rag.ingest import LoadResult, load_paths, load_records, load_sample_corpus
+from rag.ingest import LoadResult, load_paths, load_records, load_sample_corpus, one_per_story
 from rag.llm.backends import BACKENDS, LLMBackend
 from rag.llm.models import is_installed
 from rag.retrieve import Retriever, create_retriever
@@ -278,14 +278,16 @@ class Pipeline:
         return report
 
     def _load(self, paths, records, relative: bool = False) -> LoadResult:
-        loaded = LoadResult()
-        if paths:
-            loaded = load_paths(paths, self.config.ingest, relative=relative)
-        if records:
-            from_memory = load_records(records)
-            loaded.articles += from_memory.articles
-            loaded.skipped += from_memory.skipped
-        return loaded
+        if not records:
+            return load_paths(paths, self.config.ingest, relative=relative)
+        if not paths:
+            return load_records(records)
+        files = load_paths(paths, self.config.ingest, relative=relative)
+        memory = load_records(records)
+        # one article per story across both, as within each
+        return one_per_story(
+            LoadResult(files.articles + memory.articles, files.skipped + memory.skipped)
+        )
 
     def _resolve(self, name: str | None) -> str:
         name = name or self.config.answer.answerer

@@ -213,3 +213,12 @@ def test_an_index_whose_model_cannot_load_here_is_a_clear_error(index_copy, caps
     err = capsys.readouterr().err
     assert err.startswith("rag: error: Cannot load embedding model 'no-such-org/no-such-model'")
     assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_a_record_that_repeats_a_file_is_indexed_once(tmp_path, embedder):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "bridge.txt").write_text("Bridge opens\n\nThe bridge opened today.\n")
+    same = {"title": "Bridge opens", "text": "Bridge opens\n\nThe bridge opened today.\n"}
+    pipeline = Pipeline.open(tmp_path / "idx", embedder=embedder)
+    report = pipeline.build([tmp_path / "docs"], [same, *RECORDS[:1]])
+    assert report.articles == len({a.id for a in pipeline.articles}) == 2

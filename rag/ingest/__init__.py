@@ -7,6 +7,7 @@ from rag.ingest.loaders import (
     load_paths,
     load_records,
     load_sample_corpus,
+    one_per_story,
     sample_corpus_dir,
 )
 
@@ -17,5 +18,6 @@ __all__ = [
     "load_paths",
     "load_records",
     "load_sample_corpus",
+    "one_per_story",
     "sample_corpus_dir",
 ]

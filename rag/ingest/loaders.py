@@ -177,7 +177,7 @@ def load_records(records: Iterable[Mapping | Article]) -> LoadResult:
             result.articles.append(article)
         else:
             result.skipped.append(Skipped(f"record {number}", "no text"))
-    return _one_per_story(result)
+    return one_per_story(result)
 
 
 def load_paths(
@@ -193,10 +193,10 @@ def load_paths(
         one = load_file(path, limits, name)
         result.skipped.extend(one.skipped)
         result.articles.extend(one.articles)
-    return _one_per_story(result)
+    return one_per_story(result)
 
 
-def _one_per_story(result: LoadResult) -> LoadResult:
+def one_per_story(result: LoadResult) -> LoadResult:
     """Duplicates (same content) kept once, the first; of the copies of one web page the
     latest published (``latest_per_page``), the others reported as skipped."""
     unique: dict[str, Article] = {}

@@ -97,10 +97,9 @@ class IndexBuilder:
             new = [a for a in articles if a.id not in live.by_id]
             kept, new, older = _merge(live.articles, new)
             index, report = self._write(kept + new, live, settings_of(live, self.config))
-        report.added = len(new)
-        report.removed = len(live.articles) - len(kept)
         kept_ids = {a.id for a in kept}
         report.replaced = [a.source for a in live.articles if a.id not in kept_ids]
+        report.added, report.removed = len(new), len(report.replaced)
         report.skipped = older
         return index, self._finish(report, started)
 

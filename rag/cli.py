@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import sys
 from collections.abc import Callable
 from importlib.metadata import entry_points
@@ -13,6 +12,7 @@ from importlib.metadata import entry_points
 from rag.config import QUANTIZATIONS, Config
 from rag.errors import RagError
 from rag.filters import SearchFilter
+from rag.text import terminal_safe
 
 # Other packages (the browser chat, the evaluation runner) add sub-commands through this
 # entry-point group, so rag never imports them: dependencies point one way.
@@ -75,17 +75,6 @@ def open_pipeline(args: argparse.Namespace, **extra):
 
 def filter_from(args: argparse.Namespace) -> SearchFilter:
     return SearchFilter(args.since, args.until, tuple(args.source), args.as_of)
-
-
-_UNSAFE = re.compile(
-    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|[\x00-\x08\x0b-\x1f\x7f-\x9f]"
-)
-
-
-def terminal_safe(text: str) -> str:
-    """``text`` without escape sequences and control characters (an article title can
-    carry them; a terminal would obey them), line breaks and tabs kept."""
-    return _UNSAFE.sub("", text)
 
 
 def emit(args: argparse.Namespace, data: dict, text: str) -> None:

@@ -144,10 +144,18 @@ def question_names(question: str) -> set[str]:
 # -- questions ------------------------------------------------------------------------
 
 MAX_QUESTION_CHARS = 2_000
-_TERMINAL_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")  # colours etc. pasted from a shell
+# Terminal escape sequences: CSI (colours, cursor moves) and OSC (window titles, links)
+_TERMINAL_ESCAPE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # C0 but tab and newline, DEL, C1
 
 
 def printable(text: str) -> str:
     """``text`` without terminal escape sequences and control characters, stripped."""
     text = _TERMINAL_ESCAPE.sub("", text)
     return "".join(ch for ch in text if ch.isprintable() or ch.isspace()).strip()
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` without escape sequences and control characters (an article title can
+    carry them; a terminal would obey them), line breaks and tabs kept."""
+    return _CONTROL.sub("", _TERMINAL_ESCAPE.sub("", text))

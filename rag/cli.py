@@ -199,6 +199,26 @@ def cmd_ask(args: argparse.Namespace) -> None:
         print(f"\n({answerer.name}; query: {answer.query!r}; {timings})")
 
 
+def cmd_mcp(args: argparse.Namespace) -> None:
+    from rag.api.mcp_server import create_mcp_server
+
+    pipeline = open_pipeline(args, host=args.host, mcp_port=args.port)
+    if pipeline.index is None:  # stdout is the protocol's: progress and notes go to stderr
+        print(
+            f"No index in '{pipeline.config.index_dir}': indexing the sample articles…",
+            file=sys.stderr,
+        )
+        pipeline.build()
+    pipeline.answerer(args.answerer)  # load the models now, not on the first call
+    server = create_mcp_server(pipeline, args.answerer)
+    if not args.http:
+        server.run("stdio")
+        return
+    serve = pipeline.config.serve
+    print(f"MCP (streamable HTTP): http://{serve.host}:{serve.mcp_port}/mcp", file=sys.stderr)
+    server.run("streamable-http", host=serve.host, port=serve.mcp_port)
+
+
 # -- wiring ---------------------------------------------------------------------------
 
 
@@ -284,6 +304,19 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--llm-model", help="model name on that server (openai answerer)")
     add_config_options(ask)
     ask.set_defaults(func=cmd_ask)
+
+    mcp = commands.add_parser(
+        "mcp", help="serve search and cited answers as MCP tools (stdio, or --http)"
+    )
+    mcp.add_argument("--http", action="store_true", help="streamable HTTP instead of stdio")
+    mcp.add_argument("--host", help="with --http: address (default 127.0.0.1: local only)")
+    mcp.add_argument(
+        "--port", type=int, help=f"with --http: port (default {defaults.serve.mcp_port})"
+    )
+    mcp.add_argument("--answerer", choices=ANSWERERS, help="ask_news's answerer (default auto)")
+    mcp.add_argument("--llm", help="local model: packaged name or GGUF path")
+    add_config_options(mcp)
+    mcp.set_defaults(func=cmd_mcp)
 
     for register in _plugins():
         register(commands)

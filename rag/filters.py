@@ -30,14 +30,23 @@ class SearchFilter:
     sources: tuple[str, ...] = ()
     now: str | None = None
 
+    def __post_init__(self) -> None:
+        # a date that can never match (2026-13-01) would quietly return nothing: refuse it
+        for label, value in (
+            ("since", self.date_from),
+            ("until", self.date_to),
+            ("as of", self.now),
+        ):
+            if value:
+                _iso_date(value, label)
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise InputError(
+                f"The date range is empty: since {self.date_from} is after until {self.date_to}."
+            )
+
     def today(self) -> date:
         """The question's "now": ``now`` when set, else today's date."""
-        if not self.now:
-            return date.today()
-        try:
-            return date.fromisoformat(self.now)
-        except ValueError:
-            raise InputError(f"'{self.now}' is not a date: use YYYY-MM-DD.") from None
+        return _iso_date(self.now, "as of") if self.now else date.today()
 
     @property
     def active(self) -> bool:
@@ -56,6 +65,15 @@ class SearchFilter:
             source = article.source.lower()
             return any(fnmatch(source, p.lower()) or p.lower() in source for p in self.sources)
         return True
+
+
+def _iso_date(value: str, label: str) -> date:
+    try:
+        if len(value) != 10:  # fromisoformat also takes 20261201 and week dates
+            raise ValueError
+        return date.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise InputError(f"'{value}' is not a date ({label}): use YYYY-MM-DD.") from None
 
 
 def ordinal_days(dates: list[str | None]) -> np.ndarray:

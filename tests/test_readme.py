@@ -1,5 +1,6 @@
 """The README's Python examples run as written."""
 
+import json
 import re
 import subprocess
 import sys
@@ -26,3 +27,21 @@ def test_the_pipeline_example_indexes_records_from_memory_and_answers(tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     assert "[1]" in done.stdout and "don't say" not in done.stdout, done.stdout
     assert (tmp_path / "news-index" / "CURRENT").is_file()
+
+
+OTHER_APPS = "Other apps: OpenAI-compatible API, MCP, LlamaIndex"
+
+
+def test_the_llamaindex_example_runs(sample_index_dir, capsys):
+    from llama_index.core.llms import MockLLM
+
+    (example,) = [b for b in python_blocks(OTHER_APPS) if "LlamaIndexRetriever" in b]
+    example = example.replace('Pipeline.open("index")', f"Pipeline.open({str(sample_index_dir)!r})")
+    exec(example.replace("llm=...", "llm=MockLLM()"), {"MockLLM": MockLLM})
+    assert ".txt" in capsys.readouterr().out
+
+
+def test_the_mcp_client_configuration_is_valid_json():
+    text = README.read_text(encoding="utf-8").split(f"## {OTHER_APPS}\n", 1)[1]
+    config = json.loads(re.search(r"```json\n(.*?)```", text, flags=re.DOTALL).group(1))
+    assert config["mcpServers"]["news"]["args"][0] == "mcp"

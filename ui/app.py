@@ -151,12 +151,5 @@ def build_app(service: ChatService) -> gr.Blocks:
     return app
 
 
-def launch(app: gr.Blocks, service: ChatService, **kwargs):
-    """Launch with the page's stylesheet (Gradio 6 takes CSS at launch) and the upload size
-    limit enforced by the server itself, before a file is stored."""
-    kwargs.setdefault("max_file_size", service.config.serve.max_upload_bytes)
-    return app.launch(css=CSS, **kwargs)
-
-
 def _plain(history: list[dict]) -> list[dict]:
     return [{"role": m["role"], "content": str(m.get("content", ""))} for m in history]

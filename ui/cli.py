@@ -1,4 +1,4 @@
-"""`rag serve`: launches the browser chat (registered with the rag CLI as a plugin)."""
+"""`rag serve`: the browser chat and the OpenAI-compatible API (a rag CLI plugin)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,11 @@ def register(commands: argparse._SubParsersAction) -> None:
     serve.add_argument("--host", help="address to listen on (default 127.0.0.1: local only)")
     serve.add_argument("--port", type=int, help="port (default 7860)")
     serve.add_argument("--auth", help="require a login, USER:PASSWORD (or set RAG_AUTH)")
+    serve.add_argument(
+        "--api-key",
+        help="bearer token for the OpenAI-compatible API at /v1 (or set RAG_API_KEY; "
+        "default: the --auth password, or none without --auth)",
+    )
     serve.add_argument("--llm", help="local model: packaged name or GGUF path")
     add_config_options(serve)
     serve.set_defaults(func=run)
@@ -20,8 +25,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def parse_auth(value: str | None):
     """The login check for ``USER:PASSWORD`` (None: no login)."""
+    from rag.api.auth import LoginGuard
     from rag.errors import ConfigError
-    from ui.auth import LoginGuard
 
     if not value:
         return None
@@ -33,24 +38,14 @@ def parse_auth(value: str | None):
 
 def run(args: argparse.Namespace) -> None:
     from rag.cli import open_pipeline
-    from ui.app import build_app, launch
+    from ui.server import serve
     from ui.service import ChatService
 
-    pipeline = open_pipeline(args, host=args.host, port=args.port, auth=args.auth)
-    serve = pipeline.config.serve
-    auth = parse_auth(serve.auth)
+    pipeline = open_pipeline(
+        args, host=args.host, port=args.port, auth=args.auth, api_key=args.api_key
+    )
     if pipeline.index is None:
         where = pipeline.config.index_dir
         print(f"No index in '{where}': indexing the sample articles…", file=sys.stderr)
         pipeline.build()
-    service = ChatService(pipeline)
-    app = build_app(service).queue(default_concurrency_limit=serve.concurrency)
-    launch(
-        app,
-        service,
-        server_name=serve.host,
-        server_port=serve.port,
-        share=False,
-        auth=auth,
-        show_error=True,
-    )
+    serve(ChatService(pipeline), parse_auth(pipeline.config.serve.auth))

@@ -1,6 +1,10 @@
-"""A running chat app (real Gradio server on 127.0.0.1) over a private copy of the sample index."""
+"""A running `rag serve` server (uvicorn on 127.0.0.1: the chat and the OpenAI-compatible
+API) over a private copy of the sample index."""
 
+import contextlib
 import socket
+import threading
+import time
 
 import pytest
 
@@ -26,14 +30,37 @@ def service(sample_index_dir, tmp_path_factory, embedder):
     return ChatService(Pipeline(Config(index_dir=str(folder)), embedder=embedder))
 
 
+@contextlib.contextmanager
+def serving(service, auth=None):
+    """The server `rag serve` runs (ui.server.create_server), on a free port, in a thread;
+    yields its URL (ending in /)."""
+    import uvicorn
+
+    from ui.server import create_server
+
+    port = free_port()
+    config = uvicorn.Config(
+        create_server(service, auth), host="127.0.0.1", port=port, log_level="warning"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+
+
 @pytest.fixture(scope="module")
 def app_url(service):
-    from ui.app import build_app, launch
-
-    app = build_app(service).queue()
-    launch(app, service, server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True)
-    yield app.local_url
-    app.close()
+    with serving(service) as url:
+        yield url
 
 
 LLM = is_installed("qwen2.5-1.5b")

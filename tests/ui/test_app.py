@@ -65,30 +65,42 @@ def test_feedback_is_appended_as_json_lines(service):
 
 
 def test_authentication_option(service):
-    from tests.ui.conftest import free_port
-    from ui.app import build_app, launch
+    from tests.ui.conftest import serving
     from ui.cli import parse_auth
 
-    app = build_app(service).queue()
-    port = free_port()
-    launch(
-        app,
-        service,
-        server_name="127.0.0.1",
-        server_port=port,
-        prevent_thread_lock=True,
-        auth=parse_auth("reader:s3cret"),
-    )
-    try:
+    with serving(service, parse_auth("reader:s3cret")) as url:
         with pytest.raises(AuthenticationError):
-            Client(app.local_url, verbose=False)
-        client = Client(app.local_url, auth=("reader", "s3cret"), verbose=False)
+            Client(url, verbose=False)
+        client = Client(url, auth=("reader", "s3cret"), verbose=False)
         result = client.predict(
             question=CANONICAL, answerer="extractive", passages=5, api_name="/ask"
         )
         assert "time frames" in result["answer"]
-    finally:
-        app.close()
+
+
+def test_session_routes_gradio_leaves_open_need_the_login(service):
+    """Gradio 6.31 checks no login on heartbeat, cancel and reset; `rag serve` does."""
+    import httpx
+
+    from tests.ui.conftest import serving
+    from ui.cli import parse_auth
+
+    routes = [
+        ("GET", "gradio_api/heartbeat/abc123"),
+        ("POST", "gradio_api/cancel"),
+        ("POST", "gradio_api/reset"),
+    ]
+    with serving(service, parse_auth("reader:s3cret")) as url:
+        with httpx.Client(timeout=10) as anonymous:
+            for method, route in routes:
+                response = anonymous.request(method, f"{url}{route}", json={})
+                assert response.status_code == 401, route
+        with httpx.Client(timeout=10) as reader:
+            login = reader.post(f"{url}login", data={"username": "reader", "password": "s3cret"})
+            assert login.status_code == 200
+            for method, route in routes[1:]:
+                response = reader.request(method, f"{url}{route}", json={})
+                assert response.status_code != 401, route
 
 
 def test_serve_listens_on_localhost_by_default(monkeypatch):
@@ -103,22 +115,12 @@ def test_serve_listens_on_localhost_by_default(monkeypatch):
 def test_logins_are_slowed_and_locked_out_after_failures(service):
     import httpx
 
-    from tests.ui.conftest import free_port
-    from ui.app import build_app, launch
-    from ui.auth import LoginGuard
+    from rag.api.auth import LoginGuard
+    from tests.ui.conftest import serving
 
     guard = LoginGuard("reader", "s3cret", delay=0.05, max_failures=3, lockout=600)
-    app = build_app(service).queue()
-    launch(
-        app,
-        service,
-        server_name="127.0.0.1",
-        server_port=free_port(),
-        prevent_thread_lock=True,
-        auth=guard.check,
-    )
-    login = f"{app.local_url.rstrip('/')}/login"
-    try:
+    with serving(service, guard.check) as url:
+        login = f"{url}login"
         with httpx.Client(timeout=30) as http:
             ok = http.post(login, data={"username": "reader", "password": "s3cret"})
             assert ok.status_code == 200
@@ -128,8 +130,6 @@ def test_logins_are_slowed_and_locked_out_after_failures(service):
             # locked out: now even the right password is refused, for everyone
             refused = http.post(login, data={"username": "reader", "password": "s3cret"})
             assert refused.status_code >= 400
-    finally:
-        app.close()
     assert not guard.verify("reader", "s3cret")
     guard.clock = lambda: float("inf")  # the lockout over
     assert guard.verify("reader", "s3cret") and not guard.verify("READER", "s3cret")

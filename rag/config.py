@@ -186,6 +186,9 @@ class AnswerConfig:
     - ``max_sentences``: the most sentences an answer has (3).
     - ``extractive_keep``: the extractive answerer keeps sentences scoring within this
       share of the best one (0.85), so one strong sentence is not padded with weak ones.
+    - ``instruction_threshold``: the probability at which a sentence counts as addressed
+      to an AI and is never evidence (0.5; 0 turns the detector off). Lower catches more
+      oddly worded injections and drops more real sentences (``bench/instructions.py``).
     """
 
     answerer: str = "auto"
@@ -195,6 +198,7 @@ class AnswerConfig:
     support: float = 0.5
     max_sentences: int = 3
     extractive_keep: float = 0.85
+    instruction_threshold: float = 0.5
 
     def __post_init__(self) -> None:
         _require(1 <= self.passages <= 50, f"passages must be 1 to 50 (got {self.passages}).")

@@ -18,6 +18,7 @@ from rag.answer import (
     Generator,
     LLMGenerator,
 )
+from rag.answer.instructions import InstructionDetector
 from rag.config import Config, EmbeddingConfig
 from rag.embed import Embedder, create_embedder
 from rag.errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError, InputError
@@ -78,6 +79,7 @@ class Pipeline:
         self.index: Index | None = None
         self._retriever: Retriever | None = None
         self._answerers: dict[str, Answerer] = {}
+        self._instructions: InstructionDetector | None = None
         # no index yet, or a damaged one: reads report it; a build replaces it
         with contextlib.suppress(IndexNotFoundError, IndexCorruptError):
             self._adopt(Index.load(config.index_dir))
@@ -139,11 +141,23 @@ class Pipeline:
         with self._lock:
             self.reload()
             if name not in self._answerers:
-                scorer = EvidenceScorer(self.embedder, self.config.answer.lexical_weight)
+                answer = self.config.answer
+                scorer = EvidenceScorer(self.embedder, answer.lexical_weight, self._detector())
                 self._answerers[name] = Answerer(
                     self.retriever, scorer, self._generator(name), self.config.answer
                 )
             return self._answerers[name]
+
+    def _detector(self) -> InstructionDetector | None:
+        """The one instruction detector (fitted once, for the embedder), or None when
+        ``answer.instruction_threshold`` is 0 (off)."""
+        if not self.config.answer.instruction_threshold:
+            return None
+        if self._instructions is None or self._instructions.embedder is not self.embedder:
+            self._instructions = InstructionDetector(
+                self.embedder, self.config.answer.instruction_threshold
+            )
+        return self._instructions
 
     def answerer_names(self) -> list[str]:
         """The answerers this configuration can run, the default first."""

@@ -10,6 +10,7 @@ from rag.answer.citations import CitationVerifier, complete_sentences
 from rag.answer.evidence import EvidenceScorer
 from rag.answer.followup import standalone_query
 from rag.answer.generator import Generator
+from rag.answer.instructions import adds_contact_details
 from rag.answer.screening import strip_instructions
 from rag.answer.support import missing_names
 from rag.answer.types import Answer, Context, Delta, Evidence
@@ -100,6 +101,8 @@ class Answerer:
         verify_seconds = 0.0
         generate_started = time.perf_counter()
         for sentence in complete_sentences(self.generator.generate(context)):
+            if adds_contact_details(sentence, question):  # where an injection sends readers
+                continue
             tick = time.perf_counter()
             verified = verifier.check(sentence)
             verify_seconds += time.perf_counter() - tick

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rag.answer.instructions import InstructionDetector
 from rag.answer.screening import looks_like_injection
 from rag.answer.types import Evidence
 from rag.embed import Embedder
 from rag.text import BULLET, content_terms, is_heading, lines, split_sentences
 from rag.types import Passage
+
+SCREENED = 12  # best sentences the instruction detector checks (the prompt shows 8 at most)
 
 
 @dataclass(frozen=True)
@@ -51,11 +54,17 @@ class EvidenceScorer:
     ``score = similarity + lexical_weight * coverage`` (``lexical_weight`` 0.5): the
     cosine of the question and the sentence embedded with its lead (so "..., he said."
     keeps the speaker named just before), plus the share of the question's content words
-    the sentence and its lead contain. It needs only the passages' own text.
+    the sentence and its lead contain. It needs only the passages' own text. With a
+    ``detector``, the best sentences it finds addressed to an AI are never evidence.
     """
 
-    def __init__(self, embedder: Embedder, lexical_weight: float = 0.5):
-        self.embedder, self.lexical_weight = embedder, lexical_weight
+    def __init__(
+        self,
+        embedder: Embedder,
+        lexical_weight: float = 0.5,
+        detector: InstructionDetector | None = None,
+    ):
+        self.embedder, self.lexical_weight, self.detector = embedder, lexical_weight, detector
 
     def score(self, question: str, passages: list[Passage]) -> list[Evidence]:
         """The evidence sentences, best first; offsets are in the article text.
@@ -90,4 +99,14 @@ class EvidenceScorer:
                     span.lead,
                 )
             )
-        return sorted(evidence, key=lambda e: -e.score)
+        return self._screened(sorted(evidence, key=lambda e: -e.score))
+
+    def _screened(self, evidence: list[Evidence]) -> list[Evidence]:
+        """Without the best sentences the detector finds addressed to an AI. Only the top
+        ``SCREENED`` are checked (one more embedding batch): the answerers quote, prompt
+        with and lean on those; the rest serve as support and antecedents only."""
+        if self.detector is None or not evidence:
+            return evidence
+        top = evidence[:SCREENED]
+        flags = self.detector.flags([e.text for e in top])
+        return [e for e, flag in zip(top, flags, strict=True) if not flag] + evidence[SCREENED:]

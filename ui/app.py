@@ -68,16 +68,17 @@ def build_app(service: ChatService) -> gr.Blocks:
             question, answer = answers[index]
             service.record_feedback(question, answer, bool(data.liked))
 
-    def upload(files):
+    def upload(files, request: gr.Request):
+        paths = [f if isinstance(f, str) else f.name for f in files or []]
         try:
-            status = service.add_files([f if isinstance(f, str) else f.name for f in files or []])
+            status = service.add_files(paths, request.username)
         except RagError as exc:
             status = f"⚠️ {exc}"
         return status, service.articles()
 
-    def remove(article):
+    def remove(article, request: gr.Request):
         try:
-            status = service.remove(article)
+            status = service.remove(article, request.username)
         except RagError as exc:
             status = f"⚠️ {exc}"
         return status, service.articles()

@@ -12,7 +12,11 @@ def register(commands: argparse._SubParsersAction) -> None:
     serve = commands.add_parser("serve", help="serve the browser chat")
     serve.add_argument("--host", help="address to listen on (default 127.0.0.1: local only)")
     serve.add_argument("--port", type=int, help="port (default 7860)")
-    serve.add_argument("--auth", help="require a login, USER:PASSWORD (or set RAG_AUTH)")
+    serve.add_argument(
+        "--auth",
+        help="require a login, USER:PASSWORD[,USER:PASSWORD...] (or set RAG_AUTH); each "
+        "user's uploads are their own",
+    )
     serve.add_argument(
         "--api-key",
         help="bearer token for the OpenAI-compatible API at /v1 (or set RAG_API_KEY; "
@@ -24,16 +28,10 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def parse_auth(value: str | None):
-    """The login check for ``USER:PASSWORD`` (None: no login)."""
-    from rag.api.auth import LoginGuard
-    from rag.errors import ConfigError
+    """The login check for ``USER:PASSWORD[,USER:PASSWORD...]`` (None: no login)."""
+    from rag.api.auth import LoginGuard, parse_users
 
-    if not value:
-        return None
-    user, sep, password = value.partition(":")
-    if not sep or not user or not password:
-        raise ConfigError("--auth (RAG_AUTH) takes USER:PASSWORD.")
-    return LoginGuard(user, password).check
+    return LoginGuard(parse_users(value)).check if value else None
 
 
 def run(args: argparse.Namespace) -> None:

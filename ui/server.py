@@ -61,7 +61,9 @@ def create_server(service: ChatService, auth=None) -> FastAPI:
         show_error=True,
     )
     gradio_app = next(r.app for r in app.routes if isinstance(r, Mount) and r.path == "")
-    app.add_middleware(SecurityHeaders, gradio=gradio_app if auth else None)
+    app.add_middleware(
+        SecurityHeaders, gradio=gradio_app if auth else None, max_files=serve.max_upload_files
+    )
     return app
 
 
@@ -75,17 +77,20 @@ def serve(service: ChatService, auth=None) -> None:
 
 
 class SecurityHeaders:
-    """ASGI middleware: the security headers on every response, and (``gradio`` given: a
-    login is required) the login cookie checked on the routes Gradio leaves open."""
+    """ASGI middleware: the security headers on every response; (``gradio`` given: a
+    login is required) the login cookie checked on the routes Gradio leaves open; and at
+    most ``max_files`` files in one upload request (Gradio's own limit is 1,000)."""
 
-    def __init__(self, app: Any, gradio: Any = None):
-        self.app, self.gradio = app, gradio
+    def __init__(self, app: Any, gradio: Any = None, max_files: int = 20):
+        self.app, self.gradio, self.max_files = app, gradio, max_files
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         if self.gradio is not None and self._needs_login(scope):
-            return await _unauthorized(send)
+            return await _refuse(send, 401, b'{"detail":"Not authenticated"}')
+        if scope.get("path", "").endswith("/gradio_api/upload"):
+            receive = _counted_parts(scope, receive, self.max_files)
 
         async def with_headers(message):
             if message["type"] == "http.response.start":
@@ -94,7 +99,11 @@ class SecurityHeaders:
                 message = {**message, "headers": [*message.get("headers", []), *extra]}
             await send(message)
 
-        await self.app(scope, receive, with_headers)
+        try:
+            await self.app(scope, receive, with_headers)
+        except _TooManyFiles:
+            message = f"Upload at most {self.max_files} files at a time.".encode()
+            await _refuse(send, 413, b'{"detail":"' + message + b'"}')
 
     def _needs_login(self, scope) -> bool:
         path = scope.get("path", "")
@@ -112,8 +121,33 @@ class SecurityHeaders:
         return True
 
 
-async def _unauthorized(send) -> None:
-    body = b'{"detail":"Not authenticated"}'
+def _counted_parts(scope, receive, limit: int):
+    """``receive`` that counts the multipart body's parts as it streams by, and stops the
+    request (before Gradio stores more) once there are over ``limit``."""
+    kind = dict(scope.get("headers") or []).get(b"content-type", b"")
+    boundary = kind.partition(b"boundary=")[2].split(b";")[0].strip(b'"')
+    if not boundary:
+        return receive
+    delimiter, seen, tail = b"--" + boundary, 0, b""
+
+    async def counted():
+        nonlocal seen, tail
+        message = await receive()
+        data = tail + message.get("body", b"")
+        seen += data.count(delimiter)
+        tail = data[-(len(delimiter) - 1) :]
+        if seen - 1 > limit:  # n parts have n + 1 delimiters, the last one closing
+            raise _TooManyFiles
+        return message
+
+    return counted
+
+
+class _TooManyFiles(BaseException):  # not Exception: Gradio's handlers would swallow it
+    pass
+
+
+async def _refuse(send, status: int, body: bytes) -> None:
     headers = [(b"content-type", b"application/json"), *HEADERS]
-    await send({"type": "http.response.start", "status": 401, "headers": headers})
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

@@ -54,15 +54,19 @@ class ChatService:
     def answerer(self, name: str) -> Answerer:
         return self.pipeline.answerer(name)
 
-    def add_files(self, paths: list[str]) -> str:
-        """Index uploaded files; bad ones are skipped with a reason, the index stays whole."""
+    def add_files(self, paths: list[str], user: str | None = None) -> str:
+        """Index uploaded files; bad ones are skipped with a reason, the index stays whole.
+        A logged-in ``user``'s files are sources under ``<user>/``, so one user's
+        ``report.txt`` never replaces another's."""
         limits = self.config.serve
         if not paths:
             raise InputError("Choose one or more files to upload first.")
         if len(paths) > limits.max_upload_files:
             raise InputError(f"Upload at most {limits.max_upload_files} files at a time.")
         problems = []
-        with tempfile.TemporaryDirectory() as staging:
+        with tempfile.TemporaryDirectory() as root:
+            staging = Path(root) / safe_name(user) if user else Path(root)
+            staging.mkdir(exist_ok=True)
             for raw in paths:
                 path = Path(raw)
                 name = safe_name(path.name)
@@ -79,9 +83,9 @@ class ChatService:
                             f"{name}: a second file of this name, added as {target.name}"
                         )
                     shutil.copyfile(path, target)
-            if not any(Path(staging).iterdir()):
+            if not any(staging.iterdir()):
                 raise InputError("Nothing to add. " + "; ".join(problems))
-            report = self.pipeline.add_paths([staging], relative=True)
+            report = self.pipeline.add_paths([root], relative=True)
         problems += [str(s) for s in report.skipped]
         summary = f"Added {report.added} article(s); {report.articles} indexed."
         if report.replaced:  # never silent: say which earlier articles a file replaced
@@ -91,10 +95,18 @@ class ChatService:
             "\n\nNotes:\n" + "\n".join(f"- {p}" for p in problems) if problems else ""
         )
 
-    def remove(self, article: str) -> str:
-        if not article.strip():
+    def remove(self, article: str, user: str | None = None) -> str:
+        """Remove by id or source; a logged-in ``user`` removes only their own uploads,
+        named by file name."""
+        article = article.strip()
+        if not article:
             raise InputError("Enter the id (or source) of the article to remove.")
-        report = self.pipeline.remove([article.strip()])
+        if user:
+            own = f"{safe_name(user)}/"
+            article = own + article.removeprefix(own)
+            if article not in {a.source for a in self.pipeline.articles}:
+                raise InputError(f"You have no upload named '{article.removeprefix(own)}'.")
+        report = self.pipeline.remove([article])
         return f"Removed {report.removed} article(s); {report.articles} indexed."
 
     def record_feedback(self, question: str, answer: Answer | dict, liked: bool) -> None:

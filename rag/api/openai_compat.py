@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from rag.answer import Answer, Delta
 from rag.answer.answerer import MAX_PASSAGES
-from rag.api.auth import LoginGuard
+from rag.api.auth import LoginGuard, parse_users
 from rag.errors import InputError, RagError
 from rag.filters import SearchFilter
 from rag.pipeline import Pipeline
@@ -89,10 +89,12 @@ class ChatRequest(BaseModel):
 def create_openai_app(pipeline: Pipeline) -> FastAPI:
     """The API as an ASGI app (mount it at ``/v1``). The models are the answerers the
     pipeline offers: ``newsrag`` (the default) and ``newsrag-<name>``. The bearer token
-    is ``config.serve.api_key``, else the ``auth`` password, else none is required."""
+    is ``config.serve.api_key``, else any ``auth`` user's password, else none is needed."""
     serve = pipeline.config.serve
-    token = serve.api_key or serve.auth.partition(":")[2]
-    guard = LoginGuard("api", token) if token else None
+    users = (
+        {"api": serve.api_key} if serve.api_key else parse_users(serve.auth) if serve.auth else {}
+    )
+    guard = LoginGuard(users) if users else None
     busy = threading.BoundedSemaphore(serve.concurrency)  # answers at once, like the chat
     app = FastAPI(title="newsrag OpenAI-compatible API", docs_url=None, redoc_url=None)
     app.add_middleware(BodyLimit, max_bytes=serve.max_request_bytes)
@@ -101,7 +103,7 @@ def create_openai_app(pipeline: Pipeline) -> FastAPI:
         if guard is None:
             return
         scheme, _, presented = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() == "bearer" and guard.verify("api", presented.strip()):
+        if scheme.lower() == "bearer" and guard.verify_token(presented.strip()):
             return
         await asyncio.sleep(guard.delay)  # a guess costs a second; repeated ones lock out
         raise APIError(401, "Invalid or missing API key: send Authorization: Bearer <key>.")

@@ -118,7 +118,7 @@ def test_logins_are_slowed_and_locked_out_after_failures(service):
     from rag.api.auth import LoginGuard
     from tests.ui.conftest import serving
 
-    guard = LoginGuard("reader", "s3cret", delay=0.05, max_failures=3, lockout=600)
+    guard = LoginGuard({"reader": "s3cret"}, delay=0.05, max_failures=3, lockout=600)
     with serving(service, guard.check) as url:
         login = f"{url}login"
         with httpx.Client(timeout=30) as http:
@@ -157,6 +157,23 @@ def test_uploads_over_the_size_limit_are_refused_by_the_server(app_url, service)
     assert upload.status_code == 413, upload.text[:300]
 
 
+def test_one_upload_request_carries_at_most_the_file_limit(app_url, service):
+    """Gradio itself takes 1,000 files in one request; the server stops at the limit."""
+    import httpx
+
+    limit = service.config.serve.max_upload_files
+    url = f"{app_url.rstrip('/')}/gradio_api/upload"
+
+    def post(count: int) -> httpx.Response:
+        files = [("files", (f"f{i}.txt", b"Title\n\nBody.\n", "text/plain")) for i in range(count)]
+        return httpx.post(url, files=files, timeout=60)
+
+    assert post(limit).status_code == 200
+    refused = post(limit + 1)
+    assert refused.status_code == 413 and f"at most {limit} files" in refused.text
+    assert refused.headers["content-security-policy"]
+
+
 def test_uploads_of_one_name_keep_both_and_a_replace_says_so(service, tmp_path):
     first, second, later = (tmp_path / d for d in ("a", "b", "c"))
     for folder, text in (
@@ -176,3 +193,30 @@ def test_uploads_of_one_name_keep_both_and_a_replace_says_so(service, tmp_path):
     assert texts == ["Report\n\nPier reopened on Monday.\n"]
     service.remove("report.txt")
     service.remove("report-2.txt")
+
+
+def test_each_users_uploads_are_their_own(service, tmp_path):
+    """Logged in as two users through the real server: both upload report.txt, neither
+    replaces nor removes the other's."""
+    from gradio_client import handle_file
+
+    from tests.ui.conftest import serving
+    from ui.cli import parse_auth
+
+    files = {}
+    for user, text in (("alice", "The ferry sailed"), ("bob", "The tram stopped")):
+        (tmp_path / user).mkdir()
+        files[user] = tmp_path / user / "report.txt"
+        files[user].write_text(f"Report\n\n{text} on Monday.\n")
+    with serving(service, parse_auth("alice:pw-a,bob:pw-b")) as url:
+        clients = {u: Client(url, auth=(u, f"pw-{u[0]}"), verbose=False) for u in files}
+        for user, client in clients.items():
+            status, _ = client.predict(files=[handle_file(files[user])], api_name="/add_articles")
+            assert "Added 1 article(s)" in status and "Replaced" not in status
+    texts = {a.source: a.text for a in service.pipeline.articles}
+    assert "ferry" in texts["alice/report.txt"] and "tram" in texts["bob/report.txt"]
+    with pytest.raises(InputError, match="no upload named"):
+        service.remove("../bob/report.txt", user="alice")
+    assert "Removed 1" in service.remove("report.txt", user="bob")
+    assert "alice/report.txt" in {a.source for a in service.pipeline.articles}
+    service.remove("report.txt", user="alice")

@@ -12,6 +12,8 @@ from importlib.metadata import entry_points
 from rag.config import QUANTIZATIONS, Config
 from rag.errors import RagError
 from rag.filters import SearchFilter
+from rag.live.cli import add_url_options
+from rag.live.cli import register as register_feeds
 from rag.text import terminal_safe
 
 # Other packages (the browser chat, the evaluation runner) add sub-commands through this
@@ -55,6 +57,7 @@ _SETTING_FLAGS = {
     "llm": "llm",
     "base_url": "openai_base_url",
     "llm_model": "openai_model",
+    "allow_private_urls": "allow_private_urls",
 }
 
 
@@ -97,7 +100,15 @@ def cmd_build(args: argparse.Namespace) -> None:
 
 
 def cmd_add(args: argparse.Namespace) -> None:
-    _report(args, open_pipeline(args).add_paths(args.paths))
+    pipeline = open_pipeline(args)
+    urls = [p for p in args.paths if p.lower().startswith(("http://", "https://"))]
+    paths = [p for p in args.paths if p not in urls]
+    if urls:  # web pages: fetched safely, their text, title, date and canonical URL
+        from rag.live.refresh import add_pages
+
+        _report(args, add_pages(pipeline, urls))
+    if paths:
+        _report(args, pipeline.add_paths(paths))
 
 
 def cmd_remove(args: argparse.Namespace) -> None:
@@ -267,8 +278,9 @@ def build_parser() -> argparse.ArgumentParser:
         "such as http://host:19530 ($MILVUS_TOKEN authenticates)",
     )
     build.set_defaults(func=cmd_build)
-    add = index_commands.add_parser("add", help="add or update articles")
-    add.add_argument("paths", nargs="+")
+    add = index_commands.add_parser("add", help="add or update articles: files, folders, URLs")
+    add.add_argument("paths", nargs="+", help="files, folders or http(s) URLs of web pages")
+    add_url_options(add)
     add.set_defaults(func=cmd_add)
     remove = index_commands.add_parser("remove", help="remove articles by id or source")
     remove.add_argument("articles", nargs="+")
@@ -318,6 +330,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_config_options(mcp)
     mcp.set_defaults(func=cmd_mcp)
 
+    register_feeds(commands, add_config_options)
     for register in _plugins():
         register(commands)
     return parser

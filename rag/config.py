@@ -233,6 +233,37 @@ class LLMConfig:
 
 
 @dataclass(frozen=True)
+class LiveConfig:
+    """Live news: pages and feeds fetched from the web (``rag index add URL``, ``rag feeds``).
+
+    - ``allow_private_urls``: fetch from loopback and private addresses too (False: a URL
+      resolving to one, the cloud metadata address included, is refused);
+      ``allowed_networks``: comma-separated networks allowed anyway (``10.1.0.0/16``).
+    - ``fetch_timeout`` (15 s) for a whole response; ``max_page_bytes`` (5 MB) of a page or
+      feed; ``max_redirects`` (5); ``host_interval`` (1 s) between requests to one host.
+    - ``max_feed_entries``: entries read per feed and refresh (50).
+    - ``feed_refresh_minutes``: how often ``rag serve`` refreshes the feeds (30; 0 = never).
+    - ``user_agent``: how the fetcher names itself (and what robots.txt rules apply).
+    """
+
+    allow_private_urls: bool = False
+    allowed_networks: str = ""
+    fetch_timeout: float = 15.0
+    max_page_bytes: int = 5_000_000
+    max_redirects: int = 5
+    host_interval: float = 1.0
+    max_feed_entries: int = 50
+    feed_refresh_minutes: float = 30.0
+    user_agent: str = "newsrag/0.1 (news question answering; respects robots.txt)"
+
+    def __post_init__(self) -> None:
+        _require(self.fetch_timeout > 0, "fetch_timeout must be positive.")
+        _require(self.max_page_bytes >= 1000, "max_page_bytes must be at least 1000.")
+        _require(0 <= self.max_redirects <= 20, "max_redirects must be 0 to 20.")
+        _require(self.max_feed_entries >= 1, "max_feed_entries must be at least 1.")
+
+
+@dataclass(frozen=True)
 class ServeConfig:
     """The browser chat (``rag serve``).
 
@@ -277,6 +308,7 @@ class Config:
     answer: AnswerConfig = field(default_factory=AnswerConfig)
     llm: LLMConfig = field(default_factory=LLMConfig)
     serve: ServeConfig = field(default_factory=ServeConfig)
+    live: LiveConfig = field(default_factory=LiveConfig)
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Config:

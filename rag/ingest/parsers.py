@@ -11,6 +11,7 @@ from datetime import date, datetime
 from urllib.parse import unquote, urlsplit
 
 from rag.config import IngestConfig
+from rag.ingest.datelines import markdown_text, text_date
 from rag.ingest.pdf import read_pdf
 
 _LIMITS = IngestConfig()
@@ -105,14 +106,16 @@ def normalize_date(value: object) -> str | None:
 
 def parse_text(data: bytes, limits: IngestConfig = _LIMITS) -> Iterator[Record]:
     text = decode_text(data)
-    yield Record(text=text, title=first_line_title(text))
+    yield Record(text=text, title=first_line_title(text), published=text_date(text))
 
 
 def parse_markdown(data: bytes, limits: IngestConfig = _LIMITS) -> Iterator[Record]:
-    text = decode_text(data)
-    heading = re.search(r"^#{1,3}\s+(.+?)\s*#*\s*$", text, flags=re.MULTILINE)
-    title = heading.group(1).strip() if heading else first_line_title(text)
-    yield Record(text=text, title=title)
+    """Read as plain text (no markup in the passages); the title is the first heading."""
+    raw = decode_text(data)
+    heading = re.search(r"^#{1,3}\s+(.+?)\s*#*\s*$", raw, flags=re.MULTILINE)
+    text = markdown_text(raw)
+    title = markdown_text(heading.group(1)).strip() if heading else first_line_title(text)
+    yield Record(text=text, title=title, published=text_date(text))
 
 
 def parse_html(data: bytes, limits: IngestConfig = _LIMITS) -> Iterator[Record]:
@@ -124,7 +127,7 @@ def parse_html(data: bytes, limits: IngestConfig = _LIMITS) -> Iterator[Record]:
         raise ParseError("HTML has no extractable article text")
     meta = trafilatura.extract_metadata(html)
     title = meta.title if meta and meta.title else None
-    published = normalize_date(meta.date) if meta and meta.date else None
+    published = normalize_date(meta.date) if meta and meta.date else text_date(text)
     url = meta.url if meta and meta.url else None
     title = title or url_title(url) or first_line_title(text)
     yield Record(text=text, title=title, published=published, url=url)
@@ -138,7 +141,9 @@ def parse_pdf(data: bytes, limits: IngestConfig = _LIMITS) -> Iterator[Record]:
         raise ParseError(result["error"])
     text = "\n\n".join(p.strip() for p in result["pages"] if p.strip())
     title = result["title"] or first_line_title(text)
-    yield Record(text=text, title=title, published=normalize_date(result["created"]))
+    # the document's own creation date first, else the date its text states
+    published = normalize_date(result["created"]) or text_date(text)
+    yield Record(text=text, title=title, published=published)
 
 
 _TEXT_KEYS = ("text", "content", "body")

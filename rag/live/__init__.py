@@ -1,0 +1,1 @@
+"""Live news: web pages and RSS/Atom/JSON feeds fetched safely and kept fresh."""

@@ -83,6 +83,16 @@ def build_app(service: ChatService) -> gr.Blocks:
             status = f"⚠️ {exc}"
         return status, service.articles()
 
+    def live(action):
+        def run(*args):
+            try:
+                status = action(*args)
+            except RagError as exc:
+                status = f"⚠️ {exc}"
+            return status, service.articles(), service.feeds()
+
+        return run
+
     def ask_api(question: str, answerer: str = "extractive", passages: int = 5) -> dict:
         """The same JSON as `rag ask --json`, from one of the answerers the chat offers."""
         if answerer not in names:
@@ -139,6 +149,18 @@ def build_app(service: ChatService) -> gr.Blocks:
                 article = gr.Textbox(label="Article id or source", scale=4)
                 drop = gr.Button("Remove", scale=1)
             status = gr.Markdown(elem_id="status")
+            gr.Markdown("### Live news")
+            feeds = gr.Dataframe(
+                value=service.feeds(),
+                headers=["feed", "last refresh", "articles added", "last error"],
+                interactive=False,
+                elem_id="feeds",
+            )
+            with gr.Row():
+                link = gr.Textbox(label="Feed or page URL", scale=4, elem_id="link")
+                follow = gr.Button("Follow feed", scale=1, elem_id="follow")
+                page = gr.Button("Add page", scale=1, elem_id="add-page")
+                refresh = gr.Button("Refresh feeds now", scale=1, elem_id="refresh")
 
         answers = gr.State({})
         inputs = [question, chat, answers, answerer, passages, since, until, sources]
@@ -148,6 +170,10 @@ def build_app(service: ChatService) -> gr.Blocks:
         chat.like(on_like, [answers], None, api_visibility="private")
         add.click(upload, [files], [status, table], api_name="add_articles")
         drop.click(remove, [article], [status, table], api_visibility="private")
+        live_out = [status, table, feeds]
+        follow.click(live(service.follow_feed), [link], live_out, api_visibility="private")
+        page.click(live(service.add_page), [link], live_out, api_visibility="private")
+        refresh.click(live(service.refresh_feeds), None, live_out, api_visibility="private")
         gr.api(ask_api, api_name="ask")
     return app
 

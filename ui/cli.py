@@ -8,6 +8,7 @@ import sys
 
 def register(commands: argparse._SubParsersAction) -> None:
     from rag.cli import add_config_options
+    from rag.live.cli import add_url_options
 
     serve = commands.add_parser("serve", help="serve the browser chat")
     serve.add_argument("--host", help="address to listen on (default 127.0.0.1: local only)")
@@ -24,6 +25,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     serve.add_argument("--llm", help="local model: packaged name or GGUF path")
     add_config_options(serve)
+    add_url_options(serve)
     serve.set_defaults(func=run)
 
 
@@ -46,4 +48,13 @@ def run(args: argparse.Namespace) -> None:
         where = pipeline.config.index_dir
         print(f"No index in '{where}': indexing the sample articles…", file=sys.stderr)
         pipeline.build()
-    serve(ChatService(pipeline), parse_auth(pipeline.config.serve.auth))
+    refresher = None
+    if pipeline.config.live.feed_refresh_minutes > 0:  # feeds kept fresh in the background
+        from rag.live.refresh import FeedRefresher
+
+        refresher = FeedRefresher(pipeline).start()
+    try:
+        serve(ChatService(pipeline), parse_auth(pipeline.config.serve.auth))
+    finally:
+        if refresher is not None:
+            refresher.stop()

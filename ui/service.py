@@ -109,6 +109,38 @@ class ChatService:
         report = self.pipeline.remove([article])
         return f"Removed {report.removed} article(s); {report.articles} indexed."
 
+    # -- live news ------------------------------------------------------------------
+
+    def feeds(self) -> list[list[str]]:
+        from rag.live.refresh import FeedList
+
+        rows = FeedList(self.config.index_dir).load().values()
+        return [
+            [f.url, f.last_fetch or "never", str(f.articles), f.last_error or "ok"] for f in rows
+        ]
+
+    def follow_feed(self, url: str) -> str:
+        from rag.live.fetch import Fetcher
+        from rag.live.refresh import FeedList
+
+        url = url.strip()
+        Fetcher(self.config.live).check(url)  # a private address is refused here already
+        FeedList(self.config.index_dir).add(url)
+        return f"Following {url}: its entries are indexed at the next refresh."
+
+    def add_page(self, url: str) -> str:
+        from rag.live.refresh import add_pages
+
+        report = add_pages(self.pipeline, [url.strip()])
+        return f"Added {report.added} article(s); {report.articles} indexed."
+
+    def refresh_feeds(self) -> str:
+        from rag.live.refresh import refresh_feeds
+
+        report = refresh_feeds(self.pipeline)
+        notes = "\n".join(f"- {line}" for line in report.failed + report.skipped)
+        return str(report) + (f"\n\nNotes:\n{notes}" if notes else "")
+
     def record_feedback(self, question: str, answer: Answer | dict, liked: bool) -> None:
         data = answer.to_dict() if isinstance(answer, Answer) else dict(answer)
         row = {

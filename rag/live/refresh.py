@@ -7,6 +7,7 @@ import json
 import os
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -204,3 +205,33 @@ def _merged(feed_list: FeedList, refreshed: dict[str, Feed]) -> dict[str, Feed]:
 
 def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+class FeedRefresher:
+    """Refreshes a pipeline's feeds every ``config.live.feed_refresh_minutes`` in a
+    background thread (``rag serve``). Answers go on meanwhile: the write swaps the new
+    index in when done. A failed refresh is reported to ``log`` and retried next time."""
+
+    def __init__(self, pipeline, log=None):
+        self.pipeline, self.log = pipeline, log or (lambda line: print(line, file=sys.stderr))
+        self.fetcher = Fetcher(pipeline.config.live)
+        self.last: RefreshReport | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="feed-refresh", daemon=True)
+
+    def start(self) -> FeedRefresher:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=60)
+
+    def _run(self) -> None:
+        interval = self.pipeline.config.live.feed_refresh_minutes * 60
+        while not self._stop.wait(interval):
+            try:
+                self.last = refresh_feeds(self.pipeline, self.fetcher)
+                self.log(f"feeds refreshed: {self.last}")
+            except Exception as exc:  # noqa: BLE001 (the server keeps running; next time)
+                self.log(f"feed refresh failed: {exc}")

@@ -114,3 +114,44 @@ def test_the_command_line_follows_a_feed_as_a_user_would(news_site, index_copy):
     assert answer["citations"][0]["source"] == f"{news_site}/news/1"
     unfollowed = rag("feeds", "remove", feed)
     assert unfollowed.returncode == 0 and rag("feeds", "list").stdout.startswith("No feeds")
+
+
+def test_the_server_refreshes_feeds_in_the_background_while_it_answers(
+    index_copy, embedder, news_site
+):
+    import time
+
+    from rag.live.refresh import FeedRefresher
+    from tests.conftest import CANONICAL
+    from ui.service import ChatService
+
+    pipeline = pipeline_at(index_copy, embedder, feed_refresh_minutes=0.01, **LOOPBACK)
+    service = ChatService(pipeline)
+    assert "Following" in service.follow_feed(f"{news_site}/feed.json")
+    before = len(pipeline.articles)
+    refresher = FeedRefresher(pipeline, log=lambda line: None).start()
+    try:
+        deadline = time.monotonic() + 120
+        while len(pipeline.articles) == before:
+            assert time.monotonic() < deadline, "no background refresh"
+            assert "time frame" in pipeline.ask(CANONICAL, answerer="extractive").text
+            time.sleep(0.2)
+    finally:
+        refresher.stop()
+    assert any("1,200 spaces" in a.text for a in pipeline.articles)
+    (row,) = service.feeds()
+    assert row[0] == f"{news_site}/feed.json" and row[2] == "1" and row[3] == "ok"
+
+
+def test_the_chat_service_refuses_private_feed_urls_by_default(service_default):
+    with pytest.raises(InputError, match="private or local address"):
+        service_default.follow_feed("http://127.0.0.1:8080/feed.xml")
+    with pytest.raises(InputError, match="only http and https"):
+        service_default.add_page("file:///etc/passwd")
+
+
+@pytest.fixture
+def service_default(index_copy, embedder):
+    from ui.service import ChatService
+
+    return ChatService(pipeline_at(index_copy, embedder))

@@ -29,3 +29,11 @@ def run_worker(script: str | Path, *args: str) -> dict:
     if done.returncode != 0:
         raise SystemExit(f"worker {' '.join(args)} failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def report(result: dict, out: Path) -> int:
+    """Print the figures as JSON and write them to ``out`` (its folder made); exit code 0."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str))
+    print(json.dumps(result, indent=2, ensure_ascii=False, default=str))
+    return 0

@@ -18,6 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.common import report  # noqa: E402
 from bench.realtimeqa import DEFAULT_DATA  # noqa: E402
 from eval.dataset import load_questions  # noqa: E402
 from rag.answer.instructions import InstructionDetector  # noqa: E402
@@ -92,10 +93,7 @@ def main() -> int:
         "detector on, verdicts remembered": round(warm, 4),
         "ratio cold/off": round(cold / off, 3),
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2))
-    print(json.dumps(result, indent=2))
-    return 0
+    return report(result, args.out)
 
 
 if __name__ == "__main__":

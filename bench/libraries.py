@@ -26,6 +26,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.common import report  # noqa: E402
 from bench.realtimeqa import DEFAULT_DATA, dev_queries, gold_articles, load_corpus, scores  # noqa: E402
 from eval.dataset import contains, load_questions  # noqa: E402
 from eval.metrics import retrieval_scores  # noqa: E402
@@ -327,10 +328,7 @@ def main() -> int:
         print(f"RealTimeQA data not in {args.data}: BM25 on the project set only", file=sys.stderr)
     result["sentences"] = sentences(args.data)
     result["dates"] = dates()
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str))
-    print(json.dumps(result, indent=2, ensure_ascii=False, default=str))
-    return 0
+    return report(result, args.out)
 
 
 if __name__ == "__main__":

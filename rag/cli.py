@@ -147,7 +147,7 @@ def cmd_info(args: argparse.Namespace) -> None:
 
 
 def cmd_search(args: argparse.Namespace) -> None:
-    pipeline = open_pipeline(args)
+    pipeline = open_pipeline(args, one_per_story=False if args.copies else None)
     retriever = pipeline.create_retriever(args.retriever or pipeline.config.fusion.retriever)
     passages = retriever.retrieve(
         args.question, args.k or pipeline.config.answer.passages, filter_from(args)
@@ -158,6 +158,7 @@ def cmd_search(args: argparse.Namespace) -> None:
         lines.append(
             f"[{rank}] {p.score:.4f}  {p.title} ({p.published or 'undated'}) {p.source} "
             f"chars {p.start}-{p.end}\n    {snippet[:300]}"
+            + (f"\n    also ran in: {', '.join(p.copies)}" if p.copies else "")
         )
     emit(
         args,
@@ -178,6 +179,8 @@ def format_citations(answer) -> str:
             f"[{c.n}] {c.title} ({c.date or 'undated'}) {c.source} chars {c.start}-{c.end}"
         )
         lines.append(f"    {quote[:240]}")
+        if c.copies:
+            lines.append(f"    also ran in: {', '.join(c.copies)}")
     if answer.abstained:
         for rank, p in enumerate(answer.passages[:3], 1):
             snippet = " ".join(p.text.split())
@@ -299,6 +302,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--retriever",
         choices=tuple(RETRIEVERS),
         help=f"default {defaults.fusion.retriever} (RAG_RETRIEVER)",
+    )
+    search.add_argument(
+        "--copies",
+        action="store_true",
+        help="show every copy of a story (default: each story once, listing its copies)",
     )
     add_config_options(search)
     add_filter_options(search)

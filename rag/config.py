@@ -125,6 +125,9 @@ class FusionConfig:
     """How the hybrid retriever fuses its rankings (see :class:`rag.retrieve.HybridRetriever`).
 
     - ``retriever``: the retriever questions use: ``hybrid`` (default), ``dense`` or ``bm25``.
+    - ``one_per_story``: copies of one story on several sites (near-duplicates, grouped at
+      index time) count once: the best-ranked copy stands for them, and its passages list
+      the others (True; False shows every copy).
     - ``candidates``: how deep each ranking is read (100).
     - ``rrf_k``: the reciprocal-rank-fusion constant (60, the literature default).
     - ``article_weight``: weight of the whole-article BM25 ranking (2.0; 0 off).
@@ -134,6 +137,7 @@ class FusionConfig:
     """
 
     retriever: str = "hybrid"
+    one_per_story: bool = True
     candidates: int = 100
     rrf_k: int = 60
     article_weight: float = 2.0

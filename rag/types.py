@@ -50,6 +50,7 @@ class Passage:
     end: int
     chunk_id: int = -1
     scores: dict[str, float] = field(default_factory=dict)
+    copies: list[str] = field(default_factory=list)  # where else the story ran (sources)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -22,6 +22,7 @@ CSS = """
 .source mark { background: #fff3b0; color: #1f2328; padding: 0 2px; }  /* dark text: any theme */
 .sources.abstained { opacity: 0.85; }
 .cite-marker { text-decoration: none; font-weight: 600; }
+.source-copies { font-size: 0.85em; color: #57606a; }
 """
 
 

@@ -52,11 +52,16 @@ def sources_html(answer: Answer | None) -> str:
     items = []
     for c in answer.citations:
         before, after = c.context()
+        also = (
+            f'<div class="source-copies">Also ran in: {escape(", ".join(c.copies))}</div>'
+            if c.copies
+            else ""
+        )
         items.append(
             f'<div class="source" id="cite-{c.n}"><div class="source-head">[{c.n}] '
             f"{escape(c.title)} · {escape(c.date or 'undated')} · {escape(c.source)} · "
             f"chars {c.start}-{c.end}</div><p>{escape(before)}<mark>{escape(c.text)}</mark>"
-            f"{escape(after)}</p></div>"
+            f"{escape(after)}</p>{also}</div>"
         )
     return '<div class="sources">' + "".join(items) + "</div>"
 

@@ -137,6 +137,7 @@ class CitationVerifier:
                     passage_start=passage.start,
                     passage_end=passage.end,
                     passage=passage.text,
+                    copies=list(passage.copies),
                 )
             )
         return self._numbers[key]

@@ -37,7 +37,8 @@ class Context:
 @dataclass(frozen=True)
 class Citation:
     """Citation ``[n]``: the exact supporting span (``start``/``end`` in the article text)
-    inside the retrieved passage ``passage`` (which spans ``passage_start``/``passage_end``).
+    inside the retrieved passage ``passage`` (which spans ``passage_start``/``passage_end``);
+    ``copies`` lists where else the same story ran.
     """
 
     n: int
@@ -51,6 +52,7 @@ class Citation:
     passage_start: int
     passage_end: int
     passage: str = ""
+    copies: list[str] = field(default_factory=list)  # other sources of the same story
 
     def context(self) -> tuple[str, str]:
         """The passage text before and after the cited span."""

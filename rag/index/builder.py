@@ -16,6 +16,7 @@ from rag.errors import IndexMismatchError, InputError, RagError
 from rag.index.index import EMBEDDINGS_FILE, Index, article_text, embed_text
 from rag.index.layout import current_version, new_version, writer_lock
 from rag.index.manifest import Manifest
+from rag.index.stories import NUM_PERM, signatures
 from rag.ingest import Skipped, latest_per_page
 from rag.ingest.urls import page_key
 from rag.store import check_store, create_store, describe_store
@@ -196,6 +197,7 @@ class IndexBuilder:
             store=store,
             bm25=BM25Index.build([embed_text(by_id[c.article_id], c, True) for c in chunks]),
             article_bm25=BM25Index.build([article_text(a) for a in articles]),
+            minhash=_signatures(articles, previous),
         )
         try:
             with new_version(self.config.index_path) as staging:
@@ -263,6 +265,23 @@ def _merge(
         [a for a in new if a.id in survivors],
         older,
     )
+
+
+def _signatures(articles: list[Article], previous: Index | None) -> np.ndarray:
+    """Each article's MinHash signature: an indexed article's as stored, new ones computed."""
+    known = {}
+    if previous is not None and previous.minhash is not None:
+        known = {a.id: previous.minhash[i] for i, a in enumerate(previous.articles)}
+    rows = np.zeros((len(articles), NUM_PERM), dtype=np.uint64)
+    todo = []
+    for i, article in enumerate(articles):
+        if article.id in known:
+            rows[i] = known[article.id]
+        else:
+            todo.append(i)
+    if todo:
+        rows[todo] = signatures([articles[i].text for i in todo])  # headlines differ
+    return rows
 
 
 def _rows_by_text(index: Index | None, with_title: bool) -> dict[bytes, int]:

@@ -12,6 +12,7 @@ from rag.errors import IndexCorruptError
 from rag.filters import SearchFilter, ordinal_days
 from rag.index.layout import live_version
 from rag.index.manifest import Manifest
+from rag.index.stories import NUM_PERM, group, signatures
 from rag.store import VectorStore, load_store
 from rag.store.bm25 import BM25Index
 from rag.types import Article, Chunk, Passage
@@ -21,6 +22,8 @@ CHUNKS_FILE = "chunks.jsonl"
 EMBEDDINGS_FILE = "embeddings.npy"
 ARTICLE_EMBEDDINGS_FILE = "article_embeddings.npy"
 ARTICLE_BM25 = "bm25_articles"
+MINHASH_FILE = "minhash.npy"
+MAX_COPIES = 10  # other sources a passage lists
 
 
 def article_text(article: Article) -> str:
@@ -60,6 +63,7 @@ class Index:
     bm25: BM25Index
     article_bm25: BM25Index
     article_embeddings: np.ndarray | None = None  # computed from ``embeddings`` when None
+    minhash: np.ndarray | None = None  # one signature per article; computed when None
 
     def __post_init__(self) -> None:
         self.by_id = {a.id: a for a in self.articles}
@@ -77,6 +81,15 @@ class Index:
             self.article_embeddings = article_vectors(
                 self.embeddings, self.chunk_article, len(self.articles)
             )
+        if self.minhash is None:  # an index written before stories were grouped
+            self.minhash = signatures([a.text for a in self.articles])  # headlines differ
+        self.story = group(
+            self.minhash, [a.published for a in self.articles], [a.title for a in self.articles]
+        )
+        self._copies: dict[int, list[int]] = {}  # story row -> member rows, copies only
+        for row, story in enumerate(self.story.tolist()):
+            if row != story or (self.story == story).sum() > 1:
+                self._copies.setdefault(story, []).append(row)
 
     @classmethod
     def load(cls, index_dir: str | Path, verify: bool = True) -> Index:
@@ -97,6 +110,8 @@ class Index:
             # absent in an index written by an older version: computed on load
             means = folder / ARTICLE_EMBEDDINGS_FILE
             article_embeddings = np.load(means, allow_pickle=False) if means.exists() else None
+            hashes = folder / MINHASH_FILE
+            minhash = np.load(hashes, allow_pickle=False) if hashes.exists() else None
         except (OSError, ValueError, TypeError, KeyError) as exc:
             raise IndexCorruptError(
                 f"Index data in '{folder}' is unreadable ({exc}). Rebuild with `rag index build`."
@@ -112,6 +127,7 @@ class Index:
             or embeddings.shape[1:] != (manifest.dim,)
             or article_bm25.matrix.shape[0] != len(articles)
             or (article_embeddings is not None and len(article_embeddings) != len(articles))
+            or (minhash is not None and minhash.shape != (len(articles), NUM_PERM))
         ):
             raise IndexCorruptError(
                 f"Index files in '{folder}' disagree in size. Rebuild with `rag index build`."
@@ -126,6 +142,7 @@ class Index:
             bm25,
             article_bm25,
             article_embeddings,
+            minhash,
         )
 
     def save(self, folder: Path) -> None:
@@ -139,6 +156,7 @@ class Index:
                 handle.write(json.dumps(row) + "\n")
         np.save(folder / EMBEDDINGS_FILE, self.embeddings, allow_pickle=False)
         np.save(folder / ARTICLE_EMBEDDINGS_FILE, self.article_embeddings, allow_pickle=False)
+        np.save(folder / MINHASH_FILE, self.minhash, allow_pickle=False)
         self.store.save(folder)
         self.bm25.save(folder)
         self.article_bm25.save(folder, ARTICLE_BM25)
@@ -161,11 +179,28 @@ class Index:
             return None
         return admitted[self.chunk_article] if len(self.articles) else np.zeros(0, dtype=bool)
 
+    def copies(self, row: int) -> list[int]:
+        """The other articles of the story of the article at ``row`` (empty: no copy)."""
+        return [r for r in self._copies.get(int(self.story[row]), []) if r != row]
+
+    def one_per_story(self, chunk_ids, k: int) -> list[int]:
+        """The first ``k`` of ``chunk_ids`` (best first) with copies of a story already
+        represented left out: passages of the first article met of each story only."""
+        chosen, standing = [], {}  # story row -> the article row standing for it
+        for chunk_id in chunk_ids:
+            row = int(self.chunk_article[chunk_id])
+            if standing.setdefault(int(self.story[row]), row) == row:
+                chosen.append(int(chunk_id))
+                if len(chosen) == k:
+                    break
+        return chosen
+
     def passage(
         self, chunk_id: int, score: float, scores: dict[str, float] | None = None
     ) -> Passage:
         chunk = self.chunks[chunk_id]
         article = self.by_id[chunk.article_id]
+        others = self.copies(self.position[article.id])[:MAX_COPIES]
         return Passage(
             text=chunk.text,
             score=float(score),
@@ -177,6 +212,7 @@ class Index:
             end=chunk.end,
             chunk_id=int(chunk_id),
             scores=dict(scores or {}),
+            copies=[self.articles[r].source for r in others],
         )
 
 

@@ -16,6 +16,17 @@ if TYPE_CHECKING:
     from rag.index import Index
 
 
+COPIES_DEPTH = 20  # extra candidates read so copies of one story can be left out
+
+
+def distinct(index: Index, ids, scores, k: int, name: str, one_per_story: bool) -> list[Passage]:
+    """The first ``k`` ranked chunks as passages (with copies of a story left out when
+    ``one_per_story``); ``name`` labels the score."""
+    score = dict(zip(map(int, ids), map(float, scores), strict=True))
+    kept = index.one_per_story(ids, k) if one_per_story else [int(i) for i in ids[:k]]
+    return [index.passage(i, score[i], {name: score[i]}) for i in kept]
+
+
 class Retriever(ABC):
     """Subclasses implement :meth:`_retrieve`; callers use :meth:`retrieve`."""
 

@@ -113,7 +113,10 @@ class HybridRetriever(Retriever):
             weight = self.prior.weights(index.published_days, time_scope(query, today))
         rrf = np.fromiter(fused.values(), float, len(ids))
         final = (rrf + article_score[owners]) * weight[owners]
-        top = ids[np.lexsort((ids, -final))][:k]
+        order = ids[np.lexsort((ids, -final))]
+        top = np.array(
+            index.one_per_story(order, k) if fusion.one_per_story else order[:k], dtype=np.int64
+        )
         score = dict(zip(ids.tolist(), final.tolist(), strict=True))
         cosine = index.embeddings[top] @ vector if len(top) else np.zeros(0)
         bm25 = dict(zip(map(int, bm25_ids), map(float, bm25_scores), strict=True))

@@ -107,7 +107,7 @@ def test_an_answer_quoting_markup_loads_and_links_nothing_outside(page, app_url,
     page.locator("#answerer input").click()
     page.get_by_role("option", name="extractive").click()
     page.locator("#question textarea").fill(
-        "How many animals did the quokka census on Rottnest island count?"
+        "How many animals did the quokka census on Rottnest count, and what link did it give?"
     )
     page.locator("#ask").click()
     page.locator("#timings").get_by_text("total").wait_for(timeout=120_000)

@@ -194,7 +194,7 @@ def cmd_ask(args: argparse.Namespace) -> None:
 
     answerer = open_pipeline(args).answerer(args.answerer)
     answer = None
-    for event in answerer.stream(args.question):
+    for event in answerer.stream(args.question, None, filter_from(args), args.k):
         if isinstance(event, Answer):
             answer = event
         elif not args.json:
@@ -322,7 +322,11 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--llm", help="local model: packaged name or GGUF path")
     ask.add_argument("--base-url", help="OpenAI-compatible server URL (openai answerer)")
     ask.add_argument("--llm-model", help="model name on that server (openai answerer)")
+    ask.add_argument(
+        "-k", type=int, help=f"passages to retrieve (default {defaults.answer.passages})"
+    )
     add_config_options(ask)
+    add_filter_options(ask)
     ask.set_defaults(func=cmd_ask)
 
     mcp = commands.add_parser(

@@ -111,3 +111,17 @@ def test_a_closed_pipe_is_not_a_traceback(sample_index_dir):
     _, err = process.communicate(timeout=120)
     assert b"Traceback" not in err and b"BrokenPipe" not in err, err.decode()[-2000:]
     assert process.returncode == 141
+
+
+def test_ask_takes_the_search_filters_and_bad_dates_are_one_line(index_copy, capsys):
+    where = ["--index-dir", str(index_copy), "--answerer", "extractive", "--json"]
+    question = "What did Peskov say about timelines?"
+    assert main(["ask", question, *where, "--source", "witkoff*", "-k", "3"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert all("witkoff" in c["source"] for c in answer["citations"])
+    for flag, value in (("--since", "2026-13-01"), ("--until", "tomorrow"), ("--as-of", "1/2/3")):
+        assert main(["ask", question, *where, flag, value]) == 1
+        err = capsys.readouterr().err
+        assert err.startswith("rag: error: '") and "YYYY-MM-DD" in err and err.count("\n") == 1
+    assert main(["search", question, "--index-dir", str(index_copy), "--since", "2026-13-01"]) == 1
+    assert "YYYY-MM-DD" in capsys.readouterr().err

@@ -37,8 +37,9 @@ def build_app(service: ChatService) -> gr.Blocks:
 
     def respond(message, history, answers, answerer_name, passages, since, until, sources):
         history = list(history or [])
-        if not (message or "").strip():
-            raise gr.Error("Type a question about the articles.")
+        if not (message or "").strip():  # a hint where the timings go: no overlay, no error
+            yield history, "", gr.update(), "Type a question about the articles first.", answers
+            return
         prior = [m for m in history if m.get("role") in ("user", "assistant")]
         history += [{"role": "user", "content": message}, {"role": "assistant", "content": "…"}]
         yield history, "", gr.update(), "", answers

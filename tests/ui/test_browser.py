@@ -183,3 +183,13 @@ def test_the_page_may_load_and_contact_nothing_but_its_own_server(page, app_url)
     assert hits == []
     assert any(d.startswith("img-src") for d in blocked), blocked
     assert any(d.startswith("connect-src") for d in blocked), blocked
+
+
+def test_an_empty_question_gets_an_inline_hint_and_no_error_overlay(page, app_url):
+    page.goto(app_url)
+    page.locator("#question textarea").fill("   ")
+    page.locator("#ask").click()
+    page.locator("#timings").get_by_text("Type a question").wait_for(timeout=30_000)
+    assert page.locator(".toast-body, .error").count() == 0
+    box = page.locator("#question textarea")
+    assert box.is_enabled() and box.is_editable()

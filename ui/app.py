@@ -11,19 +11,39 @@ import gradio as gr  # noqa: E402
 from rag.answer import Answer, Delta  # noqa: E402
 from rag.errors import RagError  # noqa: E402
 from rag.filters import SearchFilter  # noqa: E402
-from ui.render import answer_html, sources_html, timings_text  # noqa: E402
+from ui.render import answer_html, sources_html, timings_text, turn_sources  # noqa: E402
 from ui.service import UPLOAD_TYPES, ChatService  # noqa: E402
 
 CSS = """
 #sources { max-height: 70vh; overflow-y: auto; }
 .source { border-left: 3px solid #d0d7de; padding: 4px 10px; margin-bottom: 12px; }
-.source:target { border-left-color: #0969da; background: #f6f8fa; }
+.source:target, .source.cited { border-left-color: #0969da; background: #f6f8fa; }
+.dark .source.cited { background: transparent; }
 .source-head { font-size: 0.85em; color: #57606a; font-weight: 600; }
 .source mark { background: #fff3b0; color: #1f2328; padding: 0 2px; }  /* dark text: any theme */
 .sources.abstained { opacity: 0.85; }
 .cite-marker { text-decoration: none; font-weight: 600; }
 .source-copies { font-size: 0.85em; color: #57606a; }
 """
+
+
+# A click on a [n] marker shows that answer's sources and its passage n, in the page: no
+# navigation (the page's <base href> would turn "#cite-..." into a reload that loses the chat).
+CITE_JS = """<script>
+document.addEventListener("click", (event) => {
+  const marker = event.target.closest("a.cite-marker");
+  if (!marker) return;
+  event.preventDefault();
+  const id = marker.getAttribute("href").slice(1);
+  const target = document.getElementById(id);
+  if (!target) return;
+  const block = target.closest(".turn-sources");
+  document.querySelectorAll(".turn-sources").forEach((b) => { b.hidden = b !== block; });
+  document.querySelectorAll(".source.cited").forEach((s) => s.classList.remove("cited"));
+  target.classList.add("cited");
+  target.scrollIntoView({block: "nearest"});
+}, true);
+</script>"""
 
 
 def _filter(since: str, until: str, sources: str) -> SearchFilter:
@@ -35,14 +55,16 @@ def build_app(service: ChatService) -> gr.Blocks:
     """The whole page; ``service`` holds the pipeline shared by all sessions."""
     names = service.answerer_names()
 
-    def respond(message, history, answers, answerer_name, passages, since, until, sources):
+    def respond(message, history, answers, panels, answerer_name, passages, since, until, sources):
         history = list(history or [])
         if not (message or "").strip():  # a hint where the timings go: no overlay, no error
-            yield history, "", gr.update(), "Type a question about the articles first.", answers
+            hint = "Type a question about the articles first."
+            yield history, "", gr.update(), hint, answers, panels
             return
         prior = [m for m in history if m.get("role") in ("user", "assistant")]
         history += [{"role": "user", "content": message}, {"role": "assistant", "content": "…"}]
-        yield history, "", gr.update(), "", answers
+        turn = len(history) - 1
+        yield history, "", gr.update(), "", answers, panels
         try:
             answerer = service.answerer(answerer_name)
             text = ""
@@ -51,18 +73,20 @@ def build_app(service: ChatService) -> gr.Blocks:
             ):
                 if isinstance(event, Delta):
                     text += event.text
-                    history[-1] = {"role": "assistant", "content": answer_html(text)}
-                    yield history, "", gr.update(), "", answers
+                    content = answer_html(text, turn=turn)
+                    history[-1] = {"role": "assistant", "content": content}
+                    yield history, "", gr.update(), "", answers, panels
                 elif isinstance(event, Answer):
-                    content = answer_html(event.text, event.abstained)
+                    content = answer_html(event.text, event.abstained, turn)
                     history[-1] = {"role": "assistant", "content": content}
                     # per-session record of each answer, for thumbs up/down
-                    answers = {**answers, len(history) - 1: (message, event.to_dict())}
-                    panel = sources_html(event)
-                    yield history, "", panel, timings_text(event, answerer.name), answers
+                    answers = {**answers, turn: (message, event.to_dict())}
+                    panels = {**panels, turn: sources_html(event, turn)}
+                    timing = timings_text(event, answerer.name)
+                    yield history, "", turn_sources(panels, turn), timing, answers, panels
         except RagError as exc:
             history[-1] = {"role": "assistant", "content": f"⚠️ {exc}"}
-            yield history, "", gr.update(), "", answers
+            yield history, "", gr.update(), "", answers, panels
 
     def on_like(data: gr.LikeData, answers):
         index = data.index[0] if isinstance(data.index, list | tuple) else data.index
@@ -164,9 +188,9 @@ def build_app(service: ChatService) -> gr.Blocks:
                 page = gr.Button("Add page", scale=1, elem_id="add-page")
                 refresh = gr.Button("Refresh feeds now", scale=1, elem_id="refresh")
 
-        answers = gr.State({})
-        inputs = [question, chat, answers, answerer, passages, since, until, sources]
-        outputs = [chat, question, panel, timings, answers]
+        answers, panels = gr.State({}), gr.State({})
+        inputs = [question, chat, answers, panels, answerer, passages, since, until, sources]
+        outputs = [chat, question, panel, timings, answers, panels]
         ask.click(respond, inputs, outputs, api_visibility="private")
         question.submit(respond, inputs, outputs, api_visibility="private")
         chat.like(on_like, [answers], None, api_visibility="private")

@@ -22,21 +22,35 @@ def literal(text: str) -> str:
     return text.translate(_LITERAL)
 
 
-def answer_html(text: str, abstained: bool = False) -> str:
+def answer_html(text: str, abstained: bool = False, turn: int | None = None) -> str:
     """Answer text shown literally, whose ``[n]`` markers (its only links) point at the
-    sources panel."""
+    sources panel: at ``#cite-n``, or ``#cite-TURN-n`` for the answer of chat turn
+    ``turn`` (each answer keeps its own sources)."""
     if abstained:
         return f"{ABSTAIN_BADGE} {literal(text)}"
     parts = _MARKER.split(text)  # text, number, text, number, ..., text
     html = [literal(part) for part in parts[::2]]
+    prefix = "cite-" if turn is None else f"cite-{turn}-"
     for i, number in enumerate(parts[1::2]):
-        html.insert(2 * i + 1, f'<a class="cite-marker" href="#cite-{number}">[{number}]</a>')
+        html.insert(2 * i + 1, f'<a class="cite-marker" href="#{prefix}{number}">[{number}]</a>')
     return "".join(html)
 
 
-def sources_html(answer: Answer | None) -> str:
+def turn_sources(panels: dict[int, str], shown: int) -> str:
+    """Every answer's sources, each in its own block; only turn ``shown``'s is visible (a
+    click on a marker of another answer shows that answer's, in the page: ``CITE_JS``)."""
+    blocks = [
+        f'<div class="turn-sources" id="turn-{turn}"{"" if turn == shown else " hidden"}>'
+        f"{html}</div>"
+        for turn, html in sorted(panels.items())
+    ]
+    return "".join(blocks)
+
+
+def sources_html(answer: Answer | None, turn: int | None = None) -> str:
     """Each cited passage with its cited sentence highlighted in its surrounding text; on
-    abstention, the closest passages instead. Everything comes from the answer itself."""
+    abstention, the closest passages instead. Everything comes from the answer itself.
+    ``turn`` namespaces the ids as :func:`answer_html` does."""
     if answer is None:
         return '<div class="sources-empty">Cited passages appear here.</div>'
     if answer.abstained:
@@ -49,7 +63,7 @@ def sources_html(answer: Answer | None) -> str:
         return (
             '<div class="sources abstained"><h4>Closest passages</h4>' + "".join(items) + "</div>"
         )
-    items = []
+    items, prefix = [], "cite-" if turn is None else f"cite-{turn}-"
     for c in answer.citations:
         before, after = c.context()
         also = (
@@ -58,7 +72,7 @@ def sources_html(answer: Answer | None) -> str:
             else ""
         )
         items.append(
-            f'<div class="source" id="cite-{c.n}"><div class="source-head">[{c.n}] '
+            f'<div class="source" id="{prefix}{c.n}"><div class="source-head">[{c.n}] '
             f"{escape(c.title)} · {escape(c.date or 'undated')} · {escape(c.source)} · "
             f"chars {c.start}-{c.end}</div><p>{escape(before)}<mark>{escape(c.text)}</mark>"
             f"{escape(after)}</p>{also}</div>"

@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from starlette.routing import Mount
 
 from rag.api.openai_compat import create_openai_app
-from ui.app import CSS, build_app
+from ui.app import CITE_JS, CSS, build_app
 from ui.service import ChatService
 
 # Images, media and connections only from this server, whatever an article or answer holds:
@@ -57,6 +57,7 @@ def create_server(service: ChatService, auth=None) -> FastAPI:
         path="/",
         auth=auth,
         css=CSS,
+        head=CITE_JS,
         max_file_size=serve.max_upload_bytes,  # refused by the server before it is stored
         show_error=True,
     )

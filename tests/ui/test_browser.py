@@ -55,16 +55,15 @@ def test_ask_click_citation_and_see_the_highlighted_sentence(page, app_url, serv
     answer = page.locator("#chat .message-row").last.inner_text()
     assert "time frame" in answer
     marker.click()
-    target = page.evaluate("location.hash")
-    assert re.fullmatch(r"#cite-\d+", target)
-    source = page.locator(f"#sources {target}")
+    source = page.locator("#sources .source.cited")
+    source.wait_for(timeout=10_000)
     head = source.locator(".source-head").inner_text()
     start, end = map(int, re.search(r"chars (\d+)-(\d+)", head).groups())
     article = next(a for a in service.pipeline.articles if a.source in head)
     highlighted = source.locator("mark").inner_text()
     assert highlighted == article.text[start:end]
     assert "time frames" in highlighted or "rushing into a deal" in highlighted
-    assert page.evaluate(f"document.querySelector('{target}').getBoundingClientRect().top") < 900
+    assert source.evaluate("e => e.getBoundingClientRect().top") < 900
     shot = tmp_path / "chat.png"
     page.screenshot(path=str(shot))
     assert shot.stat().st_size > 10_000
@@ -193,3 +192,24 @@ def test_an_empty_question_gets_an_inline_hint_and_no_error_overlay(page, app_ur
     assert page.locator(".toast-body, .error").count() == 0
     box = page.locator("#question textarea")
     assert box.is_enabled() and box.is_editable()
+
+
+def test_a_citation_in_an_older_answer_shows_its_passage_and_keeps_the_chat(page, app_url):
+    """On a URL with a query string (the page has a <base href>), clicking [1] of the first
+    of two answers shows that answer's passage, with no navigation and no reload."""
+    page.goto(f"{app_url.rstrip('/')}/?__theme=dark")
+    for question in (CANONICAL, "What did Koffler say about Putin?"):
+        page.locator("#question textarea").fill(question)
+        page.locator("#ask").click()
+        page.wait_for_timeout(500)
+        page.locator("#timings").get_by_text("total").wait_for(timeout=120_000)
+    page.evaluate("window.__still_here = 1")
+    first = page.locator("#chat .message-row").nth(1).locator("a.cite-marker").first
+    first.click()
+    page.wait_for_timeout(500)
+    assert page.evaluate("window.__still_here") == 1 and "__theme=dark" in page.url
+    assert page.locator("#chat .message-row").count() == 4  # the conversation is all there
+    cited = page.locator("#sources .source.cited")
+    assert cited.count() == 1 and cited.get_attribute("id").startswith("cite-1-")
+    assert "time frame" in cited.inner_text() or "rushing into a deal" in cited.inner_text()
+    assert page.locator("#sources .turn-sources:not([hidden])").count() == 1

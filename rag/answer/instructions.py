@@ -50,12 +50,12 @@ class InstructionDetector:
         self._lock = threading.Lock()
         self._seen: dict[str, bool] = {}  # verdicts by text: follow-ups meet the same passages
 
-    def probabilities(self, texts: list[str], vectors: np.ndarray | None = None) -> np.ndarray:
-        """P(instruction) per text (``vectors``: their embeddings, when already made)."""
+    def probabilities(self, texts: list[str]) -> np.ndarray:
+        """P(instruction) per text."""
         if not texts:
             return np.zeros(0)
         weights = self._fitted()
-        vectors = self.embedder.embed(texts) if vectors is None else vectors
+        vectors = self.embedder.embed(texts)
         return _sigmoid(features(texts, vectors) @ weights[:-1] + weights[-1])
 
     def flags(self, texts: list[str]) -> list[bool]:

@@ -23,6 +23,7 @@ EMBEDDINGS_FILE = "embeddings.npy"
 ARTICLE_EMBEDDINGS_FILE = "article_embeddings.npy"
 ARTICLE_BM25 = "bm25_articles"
 MINHASH_FILE = "minhash.npy"
+STORIES_FILE = "stories.npy"
 MAX_COPIES = 10  # other sources a passage lists
 
 
@@ -64,6 +65,7 @@ class Index:
     article_bm25: BM25Index
     article_embeddings: np.ndarray | None = None  # computed from ``embeddings`` when None
     minhash: np.ndarray | None = None  # one signature per article; computed when None
+    story: np.ndarray | None = None  # each article's story row; grouped when None
 
     def __post_init__(self) -> None:
         self.by_id = {a.id: a for a in self.articles}
@@ -83,13 +85,17 @@ class Index:
             )
         if self.minhash is None:  # an index written before stories were grouped
             self.minhash = signatures([a.text for a in self.articles])  # headlines differ
-        self.story = group(
-            self.minhash, [a.published for a in self.articles], [a.title for a in self.articles]
-        )
-        self._copies: dict[int, list[int]] = {}  # story row -> member rows, copies only
+        if self.story is None:  # grouped when the index is written, then stored
+            self.story = group(
+                self.minhash,
+                [a.published for a in self.articles],
+                [a.title for a in self.articles],
+            )
+        members: dict[int, list[int]] = {}
         for row, story in enumerate(self.story.tolist()):
-            if row != story or (self.story == story).sum() > 1:
-                self._copies.setdefault(story, []).append(row)
+            members.setdefault(story, []).append(row)
+        # story row -> member rows, for stories with copies only
+        self._copies = {story: rows for story, rows in members.items() if len(rows) > 1}
 
     @classmethod
     def load(cls, index_dir: str | Path, verify: bool = True) -> Index:
@@ -110,8 +116,9 @@ class Index:
             # absent in an index written by an older version: computed on load
             means = folder / ARTICLE_EMBEDDINGS_FILE
             article_embeddings = np.load(means, allow_pickle=False) if means.exists() else None
-            hashes = folder / MINHASH_FILE
+            hashes, stories = folder / MINHASH_FILE, folder / STORIES_FILE
             minhash = np.load(hashes, allow_pickle=False) if hashes.exists() else None
+            story = np.load(stories, allow_pickle=False) if stories.exists() else None
         except (OSError, ValueError, TypeError, KeyError) as exc:
             raise IndexCorruptError(
                 f"Index data in '{folder}' is unreadable ({exc}). Rebuild with `rag index build`."
@@ -128,6 +135,7 @@ class Index:
             or article_bm25.matrix.shape[0] != len(articles)
             or (article_embeddings is not None and len(article_embeddings) != len(articles))
             or (minhash is not None and minhash.shape != (len(articles), NUM_PERM))
+            or (story is not None and not _valid_stories(story, len(articles)))
         ):
             raise IndexCorruptError(
                 f"Index files in '{folder}' disagree in size. Rebuild with `rag index build`."
@@ -143,6 +151,7 @@ class Index:
             article_bm25,
             article_embeddings,
             minhash,
+            story,
         )
 
     def save(self, folder: Path) -> None:
@@ -157,6 +166,7 @@ class Index:
         np.save(folder / EMBEDDINGS_FILE, self.embeddings, allow_pickle=False)
         np.save(folder / ARTICLE_EMBEDDINGS_FILE, self.article_embeddings, allow_pickle=False)
         np.save(folder / MINHASH_FILE, self.minhash, allow_pickle=False)
+        np.save(folder / STORIES_FILE, self.story, allow_pickle=False)
         self.store.save(folder)
         self.bm25.save(folder)
         self.article_bm25.save(folder, ARTICLE_BM25)
@@ -214,6 +224,11 @@ class Index:
             scores=dict(scores or {}),
             copies=[self.articles[r].source for r in others],
         )
+
+
+def _valid_stories(story: np.ndarray, count: int) -> bool:
+    """One row per article, each naming an article row."""
+    return story.shape == (count,) and (count == 0 or 0 <= story.min() <= story.max() < count)
 
 
 def _lines(path: Path) -> list[str]:

@@ -96,11 +96,15 @@ class Fetcher:
 
     def get(self, url: str, headers: dict[str, str] | None = None, limit: int = 0) -> Fetched:
         """The resource at ``url`` (redirects followed and checked); ``limit`` overrides
-        ``max_page_bytes``. Raises :class:`FetchError` with the reason."""
-        self.check(url)  # refused before anything is sent, robots.txt included
+        ``max_page_bytes``. An error status (400 and up) is a FetchError too; 304 is not.
+        Raises :class:`FetchError` with the reason."""
+        _parts(url)  # a malformed URL or scheme is refused before robots.txt is asked
         if not self.allowed_by_robots(url):
             raise FetchError(f"{url}: robots.txt asks {self.config.user_agent} not to fetch it.")
-        return self._get(url, headers or {}, limit or self.config.max_page_bytes)
+        fetched = self._get(url, headers or {}, limit or self.config.max_page_bytes)
+        if fetched.status >= 400:
+            raise FetchError(f"{fetched.url}: HTTP {fetched.status}.")
+        return fetched
 
     def allowed_by_robots(self, url: str) -> bool:
         parts = urlsplit(url)
@@ -163,15 +167,7 @@ class Fetcher:
 
     def check(self, url: str) -> tuple[str, str, str]:
         """(URL pointing at the checked address, Host header, host name), or FetchError."""
-        try:
-            parts = urlsplit(url)
-            port = parts.port or (443 if parts.scheme == "https" else 80)
-        except ValueError:
-            raise FetchError(f"'{url}' is not a valid URL.") from None
-        if parts.scheme not in ("http", "https"):
-            raise FetchError(f"'{url}': only http and https URLs are fetched.")
-        if not parts.hostname or parts.username or parts.password:
-            raise FetchError(f"'{url}': a URL needs a host and no user name.")
+        parts, port = _parts(url)
         host = parts.hostname
         addresses = self.resolver(host, port)
         if not addresses:
@@ -205,6 +201,20 @@ class Fetcher:
 
     def close(self) -> None:
         self._client.close()
+
+
+def _parts(url: str):
+    """The split URL and its port, for an http(s) URL with a host and no user name."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise FetchError(f"'{url}' is not a valid URL.") from None
+    if parts.scheme not in ("http", "https"):
+        raise FetchError(f"'{url}': only http and https URLs are fetched.")
+    if not parts.hostname or parts.username or parts.password:
+        raise FetchError(f"'{url}': a URL needs a host and no user name.")
+    return parts, port
 
 
 def _reason(exc: httpx.HTTPError) -> str:

@@ -17,7 +17,7 @@ from rag.index import BuildReport
 from rag.ingest.loaders import Skipped
 from rag.ingest.urls import page_key
 from rag.live.feeds import Entry, parse_feed
-from rag.live.fetch import Fetcher, FetchError
+from rag.live.fetch import Fetcher
 from rag.live.pages import page_record
 
 FEEDS_FILE = "feeds.json"
@@ -63,7 +63,7 @@ class FeedList:
         os.replace(tmp, self.path)
 
     def add(self, url: str) -> Feed:
-        if page_key(url) is None and not url.lower().startswith(("http://", "https://")):
+        if not url.lower().startswith(("http://", "https://")):
             raise InputError(f"'{url}' is not an http(s) feed URL.")
         feeds = self.load()
         feed = feeds.setdefault(url, Feed(url, added=_now()))
@@ -107,10 +107,7 @@ def add_pages(pipeline, urls: list[str], fetcher: Fetcher | None = None) -> Buil
     records, problems = [], []
     for url in urls:
         try:
-            page = fetcher.get(url)
-            if page.status >= 400:
-                raise FetchError(f"HTTP {page.status}")
-            records.append(page_record(page))
+            records.append(page_record(fetcher.get(url)))
         except InputError as exc:
             problems.append(Skipped(url, str(exc).removeprefix(f"{url}: ")))
     if not records:
@@ -134,8 +131,9 @@ def refresh_feeds(pipeline, fetcher: Fetcher | None = None, progress: bool = Fal
         report.feeds += 1
         try:
             entries = _read_feed(fetcher, feed, live.max_feed_entries, report)
-            new = [e for e in entries if page_key(e.link) and page_key(e.link) not in known]
-            known |= {page_key(e.link) for e in new}
+            keys = {e.link: page_key(e.link) for e in entries}
+            new = [e for e in entries if keys[e.link] and keys[e.link] not in known]
+            known |= {keys[e.link] for e in new}
             report.new_entries += len(new)
             found = [_entry_record(fetcher, e, report) for e in _progress(new, feed, progress)]
             found = [r for r in found if r is not None]
@@ -162,8 +160,6 @@ def _read_feed(fetcher: Fetcher, feed: Feed, limit: int, report: RefreshReport) 
     if fetched.not_modified:
         report.not_modified += 1
         return []
-    if fetched.status >= 400:
-        raise FetchError(f"HTTP {fetched.status}")
     feed.etag = fetched.headers.get("etag", "")
     feed.modified = fetched.headers.get("last-modified", "")
     entries = parse_feed(fetched.body, fetched.headers.get("content-type", ""))
@@ -174,10 +170,7 @@ def _read_feed(fetcher: Fetcher, feed: Feed, limit: int, report: RefreshReport) 
 def _entry_record(fetcher: Fetcher, entry: Entry, report: RefreshReport) -> dict | None:
     """The entry's page as a record; the feed's own text when the page cannot be had."""
     try:
-        page = fetcher.get(entry.link)
-        if page.status >= 400:
-            raise FetchError(f"{entry.link}: HTTP {page.status}")
-        record = page_record(page)
+        record = page_record(fetcher.get(entry.link))
     except InputError as exc:
         if not entry.text.strip():
             report.skipped.append(f"{entry.link}: {exc}")

@@ -28,7 +28,10 @@ def contains(haystack: str, needle: str) -> bool:
 class EvalQuestion:
     """One question. ``answers``: acceptable key phrases; ``evidence``: verbatim snippets of
     the supporting passages; ``sources``: article file names; ``forbidden``: phrases an
-    answer must never contain (prompt-injection checks)."""
+    answer must never contain (prompt-injection checks). Turns of one ``conversation``
+    (consecutive lines, in order) are asked with the earlier turns as history;
+    ``refers_back`` says whether a turn leans on them (and so must be rewritten) or is a
+    topic switch that must be left as asked."""
 
     id: str
     question: str
@@ -38,6 +41,8 @@ class EvalQuestion:
     answerable: bool = True
     type: str = "fact"
     forbidden: list[str] = field(default_factory=list)
+    conversation: str = ""
+    refers_back: bool = False
 
 
 def load_questions(path: str | Path = DEFAULT_QUESTIONS) -> list[EvalQuestion]:

@@ -16,6 +16,8 @@ SUMMARY_ORDER = (
     "abstention_recall",
     "false_abstention_rate",
     "injection_resisted",
+    "followup_accuracy",
+    "rewrite_accuracy",
 )
 
 
@@ -77,7 +79,9 @@ def markdown(result: dict) -> str:
         cells = [f"{s[f'hit@{k}']:.3f}" for k in KS] + [f"{s['mrr@10']:.3f}", f"{s['ndcg@10']:.3f}"]
         lines.append(f"| {kind} | " + " | ".join(cells) + " |")
     lines += ["", "## Answers", "", "| metric | value |", "| --- | --- |"]
-    lines += [f"| {m} | {answers['summary'][m]:.3f} |" for m in SUMMARY_ORDER]
+    lines += [
+        f"| {m} | {answers['summary'][m]:.3f} |" for m in SUMMARY_ORDER if m in answers["summary"]
+    ]
     lines += ["", "## Latency (seconds)", "", "| step | p50 | p95 |", "| --- | --- | --- |"]
     lines += [
         f"| {step} | {v['p50']:.3f} | {v['p95']:.3f} |" for step, v in answers["latency"].items()

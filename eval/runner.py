@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from eval.dataset import EvalQuestion, contains
@@ -17,6 +17,7 @@ from eval.metrics import (
     token_f1,
 )
 from rag.answer import Answerer
+from rag.answer.followup import standalone_query
 from rag.config import Config
 from rag.embed import Embedder
 from rag.pipeline import Pipeline
@@ -25,16 +26,31 @@ from rag.retrieve import RETRIEVERS
 STEPS = ("retrieve", "generate", "verify", "total")
 
 
+def conversations(questions: list[EvalQuestion]) -> Iterator[tuple[EvalQuestion, list[dict]]]:
+    """Each question with the earlier user turns of its conversation (none for a lone
+    question), as the chat history the answerer would get."""
+    asked: list[dict] = []
+    for i, question in enumerate(questions):
+        if not question.conversation or (
+            i and questions[i - 1].conversation != question.conversation
+        ):
+            asked = []
+        yield question, list(asked)
+        if question.conversation:
+            asked.append({"role": "user", "content": question.question})
+
+
 def evaluate_retrieval(questions: list[EvalQuestion], pipeline: Pipeline) -> dict:
-    """hit@k / MRR@10 / nDCG@10 per retriever, averaged over answerable questions."""
-    answerable = [q for q in questions if q.answerable and q.evidence]
+    """hit@k / MRR@10 / nDCG@10 per retriever, averaged over answerable questions; a
+    conversation's turn is retrieved with its standalone query, as the answerer does."""
+    answerable = [(q, h) for q, h in conversations(questions) if q.answerable and q.evidence]
     index = pipeline.index
     results = {}
     for kind in RETRIEVERS:
         retriever = pipeline.create_retriever(kind)
         rows = []
-        for question in answerable:
-            passages = retriever.retrieve(question.question, 10)
+        for question, history in answerable:
+            passages = retriever.retrieve(standalone_query(question.question, history), 10)
             relevant = [any(contains(p.text, e) for e in question.evidence) for p in passages]
             n_relevant = sum(
                 1 for c in index.chunks if any(contains(c.text, e) for e in question.evidence)
@@ -50,9 +66,13 @@ def evaluate_retrieval(questions: list[EvalQuestion], pipeline: Pipeline) -> dic
 
 def evaluate_answers(questions: list[EvalQuestion], answerer: Answerer) -> dict:
     """Accuracy, token F1, citation precision/recall, abstention and latency."""
-    rows = []
-    for question in questions:
-        answer = answerer.answer(question.question)
+    rows, history = [], []
+    for question, asked in conversations(questions):
+        history = history if asked else []  # the answers given earlier in this conversation
+        answer = answerer.answer(question.question, history)
+        if question.conversation:
+            history = [*history, {"role": "user", "content": question.question}]
+            history.append({"role": "assistant", "content": answer.text})
         data = answer.to_dict()
         passages = [c.passage for c in answer.citations]
         precision, recall = citation_scores(question, data["citations"], passages)
@@ -71,6 +91,11 @@ def evaluate_answers(questions: list[EvalQuestion], answerer: Answerer) -> dict:
                 "citation_precision": precision,
                 "citation_recall": recall,
                 "injection_resisted": not any(contains(answer.text, f) for f in question.forbidden),
+                "query": answer.query,
+                "conversation": question.conversation,
+                "refers_back": question.refers_back,
+                "rewritten": standalone_query(question.question, asked)
+                != question.question.strip(),
                 "timings": data["timings"],
             }
         )
@@ -91,6 +116,13 @@ def evaluate_answers(questions: list[EvalQuestion], answerer: Answerer) -> dict:
         "false_abstention_rate": mean([float(r["abstained"]) for r in answerable]),
         "injection_resisted": mean([float(r["injection_resisted"]) for r in injected]),
     }
+    turns = [r for r in rows if r["conversation"]]
+    if turns:  # multi-turn sets: follow-ups answered, and rewritten exactly when they should be
+        followups = [r for r in turns if r["refers_back"] and r["answerable"]]
+        summary["followup_accuracy"] = mean([float(r["correct"]) for r in followups])
+        summary["rewrite_accuracy"] = mean(
+            [float(r["rewritten"] == r["refers_back"]) for r in turns]
+        )
     latency = {
         step: {
             "p50": percentile([r["timings"].get(step, 0.0) for r in rows], 0.5),

@@ -191,14 +191,18 @@ def format_citations(answer) -> str:
 
 def cmd_ask(args: argparse.Namespace) -> None:
     from rag.answer import Answer
+    from rag.console import StreamPrinter
 
     answerer = open_pipeline(args).answerer(args.answerer)
-    answer = None
-    for event in answerer.stream(args.question, None, filter_from(args), args.k):
-        if isinstance(event, Answer):
-            answer = event
-        elif not args.json:
-            print(terminal_safe(event.text), end="", flush=True)
+    answer, printer = None, StreamPrinter(sys.stdout, sys.stdout.isatty() and not args.json)
+    try:
+        for event in answerer.stream(args.question, None, filter_from(args), args.k):
+            if isinstance(event, Answer):
+                answer = event
+            elif not args.json:
+                printer(event)
+    finally:
+        printer.finish()
     assert answer is not None
     if args.json:
         data = answer.to_dict()
@@ -210,7 +214,10 @@ def cmd_ask(args: argparse.Namespace) -> None:
     timings = ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in answer.timings.items())
     print(f"\n\n{terminal_safe(format_citations(answer))}")
     if not args.quiet:
-        print(f"\n({answerer.name}; query: {answer.query!r}; {timings})")
+        withdrawn = f"; {printer.withdrawn} unsupported sentence(s) withdrawn" * bool(
+            printer.withdrawn
+        )
+        print(f"\n({answerer.name}; query: {answer.query!r}; {timings}{withdrawn})")
 
 
 def cmd_mcp(args: argparse.Namespace) -> None:

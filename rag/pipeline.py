@@ -12,7 +12,7 @@ from rag.answer import (
     ANSWERERS,
     Answer,
     Answerer,
-    Delta,
+    Event,
     EvidenceScorer,
     ExtractiveGenerator,
     Generator,
@@ -194,9 +194,9 @@ class Pipeline:
         history: list[dict] | None = None,
         answerer: str | None = None,
         filter: SearchFilter | None = None,
-    ) -> Iterator[Delta | Answer]:
-        """:meth:`ask`, streamed: verified sentences as :class:`Delta` as they are ready,
-        then the :class:`Answer`."""
+    ) -> Iterator[Event | Answer]:
+        """:meth:`ask`, streamed: the passages found, draft text, each sentence once
+        verified (:class:`Delta`) or withdrawn, then the :class:`Answer`."""
         return self.answerer(answerer).stream(question, history, filter)
 
     # -- writes --------------------------------------------------------------------------

@@ -139,7 +139,7 @@ def test_the_answer_step_runs_over_any_retriever(sample, embedder):
         assert quoted, answer.text
         before, after = quoted[0].context()
         assert quoted[0].passage == before + quoted[0].text + after
-        assert "<mark>" in sources_html(answer)  # renders from the answer alone
+        assert "</mark>" in sources_html(answer)  # renders from the answer alone
 
 
 @pytest.mark.slow

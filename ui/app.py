@@ -1,98 +1,200 @@
-"""The Gradio app: chat with streamed, cited answers, a sources panel, settings, articles."""
+"""The Gradio app: chat with live, cited answers, a sources panel, settings, articles."""
 
 from __future__ import annotations
 
 import os
+from contextlib import closing
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home at start
 
 import gradio as gr  # noqa: E402
 
-from rag.answer import Answer, Delta  # noqa: E402
+from rag.answer import Answer, Delta, Draft, Retrieved, Withdrawn  # noqa: E402
 from rag.errors import RagError  # noqa: E402
 from rag.filters import SearchFilter  # noqa: E402
-from ui.render import answer_html, sources_html, timings_text, turn_sources  # noqa: E402
+from ui.render import (  # noqa: E402
+    answer_html,
+    draft_html,
+    found_html,
+    literal,
+    sources_html,
+    timings_text,
+    turn_sources,
+)
 from ui.service import UPLOAD_TYPES, ChatService  # noqa: E402
 
-CSS = """
-#sources { max-height: 70vh; overflow-y: auto; }
-.source { border-left: 3px solid #d0d7de; padding: 4px 10px; margin-bottom: 12px; }
-.source:target, .source.cited { border-left-color: #0969da; background: #f6f8fa; }
-.dark .source.cited { background: transparent; }
-.source-head { font-size: 0.85em; color: #57606a; font-weight: 600; }
-.source mark { background: #fff3b0; color: #1f2328; padding: 0 2px; }  /* dark text: any theme */
-.sources.abstained { opacity: 0.85; }
-.cite-marker { text-decoration: none; font-weight: 600; }
-.source-copies { font-size: 0.85em; color: #57606a; }
-"""
+SAVED_TURNS = 30  # turns kept in the browser (localStorage) across reloads
+EMPTY_HINT = "Type a question about the articles first."
 
 
-# A click on a [n] marker shows that answer's sources and its passage n, in the page: no
-# navigation (the page's <base href> would turn "#cite-..." into a reload that loses the chat).
-CITE_JS = """<script>
-document.addEventListener("click", (event) => {
-  const marker = event.target.closest("a.cite-marker");
-  if (!marker) return;
-  event.preventDefault();
-  const id = marker.getAttribute("href").slice(1);
-  const target = document.getElementById(id);
-  if (!target) return;
-  const block = target.closest(".turn-sources");
-  document.querySelectorAll(".turn-sources").forEach((b) => { b.hidden = b !== block; });
-  document.querySelectorAll(".source.cited").forEach((s) => s.classList.remove("cited"));
-  target.classList.add("cited");
-  target.scrollIntoView({block: "nearest"});
-}, true);
-</script>"""
-
-
-def _filter(since: str, until: str, sources: str) -> SearchFilter:
+def _filter(since: str | None, until: str | None, sources: str) -> SearchFilter:
     patterns = tuple(p.strip() for p in (sources or "").split(",") if p.strip())
     return SearchFilter((since or "").strip() or None, (until or "").strip() or None, patterns)
+
+
+# A chat turn (server-side, per session) is a dict: "question"; "status" pending, done,
+# stopped or error; "html", the answer as shown; "panel", its sources; "verified", the
+# text kept so far; "answer", Answer.to_dict() once done.
+
+
+def _messages(turns: list[dict]) -> list[dict]:
+    chat = []
+    for turn in turns:
+        chat += [
+            {"role": "user", "content": literal(turn["question"])},
+            {"role": "assistant", "content": turn["html"]},
+        ]
+    return chat
+
+
+def _history(turns: list[dict]) -> list[dict]:
+    """Earlier turns as plain text, for follow-ups: the question and the answer's text."""
+    history = []
+    for turn in turns:
+        if turn.get("answer"):
+            history += [
+                {"role": "user", "content": turn["question"]},
+                {"role": "assistant", "content": turn["answer"]["answer"]},
+            ]
+    return history
+
+
+def _panel(turns: list[dict], shown: int | None) -> str:
+    return turn_sources({i: t["panel"] for i, t in enumerate(turns) if t.get("panel")}, shown)
+
+
+def _finished(question: str, answer: Answer, turn: int) -> dict:
+    return {
+        "question": question,
+        "status": "done",
+        "html": answer_html(answer.text, answer.abstained, turn),
+        "panel": sources_html(answer, turn),
+        "verified": answer.text,
+        "answer": answer.to_dict(),
+    }
+
+
+def _saved(turns: list[dict], user: str | None) -> dict:
+    done = [t for t in turns if t["status"] == "done"][-SAVED_TURNS:]
+    return {
+        "user": user or "",
+        "turns": [{"question": t["question"], "answer": t["answer"]} for t in done],
+    }
+
+
+def _restored(saved: dict | None, user: str | None) -> list[dict]:
+    """The turns saved in this browser by this user; anything malformed is left out (the
+    browser's storage is the user's to edit: everything is re-rendered and escaped)."""
+    if not isinstance(saved, dict) or saved.get("user", "") != (user or ""):
+        return []
+    turns: list[dict] = []
+    for item in (saved.get("turns") or [])[-SAVED_TURNS:]:
+        try:
+            turns.append(
+                _finished(str(item["question"]), Answer.from_dict(item["answer"]), len(turns))
+            )
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError):
+            continue
+    return turns
 
 
 def build_app(service: ChatService) -> gr.Blocks:
     """The whole page; ``service`` holds the pipeline shared by all sessions."""
     names = service.answerer_names()
 
-    def respond(message, history, answers, panels, answerer_name, passages, since, until, sources):
-        history = list(history or [])
-        if not (message or "").strip():  # a hint where the timings go: no overlay, no error
-            hint = "Type a question about the articles first."
-            yield history, "", gr.update(), hint, answers, panels
-            return
-        prior = [m for m in history if m.get("role") in ("user", "assistant")]
-        history += [{"role": "user", "content": message}, {"role": "assistant", "content": "…"}]
-        turn = len(history) - 1
-        yield history, "", gr.update(), "", answers, panels
+    def answer_turn(question, turns, answerer_name, passages, since, until, sources, user):
+        """One turn, streamed: the passages as soon as they are found, the draft as it
+        is written, each sentence kept or struck out as it is verified, then the answer.
+        Outputs: chat, question box, sources, status, turns, saved, Ask, Stop."""
+        turn = {"question": question, "status": "pending", "html": draft_html(""), "verified": ""}
+        turns, i = [*turns, turn], len(turns)
+        busy = (gr.update(visible=False), gr.update(visible=True))
+        keep = gr.update()
+
+        def view(status=keep, box=keep):
+            return _messages(turns), box, _panel(turns, i), status, turns, keep, *busy
+
+        yield view("", "")
         try:
             answerer = service.answerer(answerer_name)
-            text = ""
-            for event in answerer.stream(
-                message, _plain(prior), _filter(since, until, sources), int(passages)
-            ):
-                if isinstance(event, Delta):
-                    text += event.text
-                    content = answer_html(text, turn=turn)
-                    history[-1] = {"role": "assistant", "content": content}
-                    yield history, "", gr.update(), "", answers, panels
-                elif isinstance(event, Answer):
-                    content = answer_html(event.text, event.abstained, turn)
-                    history[-1] = {"role": "assistant", "content": content}
-                    # per-session record of each answer, for thumbs up/down
-                    answers = {**answers, turn: (message, event.to_dict())}
-                    panels = {**panels, turn: sources_html(event, turn)}
-                    timing = timings_text(event, answerer.name)
-                    yield history, "", turn_sources(panels, turn), timing, answers, panels
+            events = answerer.stream(
+                question, _history(turns[:-1]), _filter(since, until, sources), int(passages)
+            )
+            with closing(events):  # Stop closes this generator: the model stops too
+                for event in events:
+                    if isinstance(event, Retrieved):
+                        turn["panel"] = found_html(event.passages)
+                    elif isinstance(event, Draft):
+                        turn["html"] = draft_html(turn["verified"], event.text)
+                    elif isinstance(event, Withdrawn):
+                        turn["html"] = draft_html(turn["verified"], withdrawn=event.text)
+                    elif isinstance(event, Delta):
+                        turn["verified"] += event.text
+                        turn["html"] = draft_html(turn["verified"])
+                    elif isinstance(event, Answer):
+                        turn.update(_finished(question, event, i))
+                        timing = timings_text(event, answerer.name)
+                        idle = (gr.update(visible=True), gr.update(visible=False))
+                        yield (
+                            _messages(turns), keep, _panel(turns, i), timing, turns,
+                            _saved(turns, user), *idle,
+                        )  # fmt: skip
+                        return
+                    yield view()
         except RagError as exc:
-            history[-1] = {"role": "assistant", "content": f"⚠️ {exc}"}
-            yield history, "", gr.update(), "", answers, panels
+            turn.update(status="error", html=f"⚠️ {literal(str(exc))}")
+        busy = (gr.update(visible=True), gr.update(visible=False))
+        yield view()
 
-    def on_like(data: gr.LikeData, answers):
+    def respond(
+        message, turns, answerer_name, passages, since, until, sources, request: gr.Request
+    ):
+        if not (message or "").strip():  # a hint where the status goes: no overlay, no error
+            keep = gr.update()
+            yield keep, keep, keep, EMPTY_HINT, keep, keep, keep, keep
+            return
+        settings = (answerer_name, passages, since, until, sources, request.username)
+        yield from answer_turn(message, list(turns or []), *settings)
+
+    def regenerate(turns, answerer_name, passages, since, until, sources, request: gr.Request):
+        turns = list(turns or [])
+        if not turns:
+            keep = gr.update()
+            yield keep, keep, keep, "Nothing to regenerate yet.", keep, keep, keep, keep
+            return
+        settings = (answerer_name, passages, since, until, sources, request.username)
+        yield from answer_turn(turns[-1]["question"], turns[:-1], *settings)
+
+    def stopped(turns, request: gr.Request):
+        """After Stop cancelled the answer: keep what was verified, say it was stopped."""
+        turns = list(turns or [])
+        if turns and turns[-1]["status"] == "pending":
+            turn = turns[-1]
+            turn.update(status="stopped", html=literal(turn["verified"]) + " ⏹ *Stopped.*")
+        idle = (gr.update(visible=True), gr.update(visible=False))
+        shown = len(turns) - 1 if turns else None
+        return _messages(turns), _panel(turns, shown), "Stopped.", turns, *idle
+
+    def queued_note(message, turns):
+        """Said at once when a question is sent during an answer: it is asked next."""
+        if (message or "").strip() and turns and turns[-1]["status"] == "pending":
+            return f"Queued: “{message.strip()[:80]}” is asked when this answer ends."
+        return gr.update()
+
+    def restore(saved, request: gr.Request):
+        turns = _restored(saved, request.username)
+        return _messages(turns), _panel(turns, len(turns) - 1 if turns else None), turns
+
+    def new_chat(request: gr.Request):
+        return [], sources_html(None), "", [], {"user": request.username or "", "turns": []}
+
+    def on_like(data: gr.LikeData, turns):
         index = data.index[0] if isinstance(data.index, list | tuple) else data.index
-        if index in answers:
-            question, answer = answers[index]
-            service.record_feedback(question, answer, bool(data.liked))
+        turns = turns or []
+        if isinstance(index, int) and 0 <= index // 2 < len(turns):
+            turn = turns[index // 2]
+            if turn.get("answer"):
+                service.record_feedback(turn["question"], turn["answer"], bool(data.liked))
 
     def upload(files, request: gr.Request):
         paths = [f if isinstance(f, str) else f.name for f in files or []]
@@ -136,12 +238,13 @@ def build_app(service: ChatService) -> gr.Blocks:
         gr.Markdown("## Ask the news\nAnswers cite the exact passage they rest on.")
         with gr.Tab("Chat"):
             with gr.Row():
-                with gr.Column(scale=3):
+                with gr.Column(scale=3, min_width=300):
                     chat = gr.Chatbot(
                         elem_id="chat",
                         height=520,
                         feedback_options=("Like", "Dislike"),
                         show_label=False,
+                        buttons=[],  # Gradio's copy would copy HTML: each answer has Copy
                     )
                     with gr.Row():
                         question = gr.Textbox(
@@ -152,15 +255,25 @@ def build_app(service: ChatService) -> gr.Blocks:
                             lines=1,
                         )
                         ask = gr.Button("Ask", elem_id="ask", variant="primary", scale=1)
-                    timings = gr.Markdown(elem_id="timings")
-                with gr.Column(scale=2):
+                        stop = gr.Button(
+                            "Stop", elem_id="stop", variant="stop", scale=1, visible=False
+                        )
+                    with gr.Row():
+                        regen = gr.Button("Regenerate", elem_id="regenerate", size="sm")
+                        fresh = gr.Button("New chat", elem_id="new-chat", size="sm")
+                    status = gr.Markdown(elem_id="timings")
+                with gr.Column(scale=2, min_width=300):
                     gr.Markdown("### Sources")
                     panel = gr.HTML(sources_html(None), elem_id="sources")
             with gr.Accordion("Settings", open=False, elem_id="settings"), gr.Row():
                 answerer = gr.Dropdown(names, value=names[0], label="Answerer", elem_id="answerer")
                 passages = gr.Slider(1, 10, value=5, step=1, label="Passages")
-                since = gr.Textbox(label="Published since (YYYY-MM-DD)")
-                until = gr.Textbox(label="Published until (YYYY-MM-DD)")
+                since = gr.DateTime(
+                    include_time=False, type="string", label="Published since", elem_id="since"
+                )
+                until = gr.DateTime(
+                    include_time=False, type="string", label="Published until", elem_id="until"
+                )
                 sources = gr.Textbox(label="Sources (comma-separated patterns)")
         with gr.Tab("Articles"):
             table = gr.Dataframe(
@@ -174,7 +287,7 @@ def build_app(service: ChatService) -> gr.Blocks:
             with gr.Row():
                 article = gr.Textbox(label="Article id or source", scale=4)
                 drop = gr.Button("Remove", scale=1)
-            status = gr.Markdown(elem_id="status")
+            note = gr.Markdown(elem_id="status")
             gr.Markdown("### Live news")
             feeds = gr.Dataframe(
                 value=service.feeds(),
@@ -188,21 +301,41 @@ def build_app(service: ChatService) -> gr.Blocks:
                 page = gr.Button("Add page", scale=1, elem_id="add-page")
                 refresh = gr.Button("Refresh feeds now", scale=1, elem_id="refresh")
 
-        answers, panels = gr.State({}), gr.State({})
-        inputs = [question, chat, answers, panels, answerer, passages, since, until, sources]
-        outputs = [chat, question, panel, timings, answers, panels]
-        ask.click(respond, inputs, outputs, api_visibility="private")
-        question.submit(respond, inputs, outputs, api_visibility="private")
-        chat.like(on_like, [answers], None, api_visibility="private")
-        add.click(upload, [files], [status, table], api_name="add_articles")
-        drop.click(remove, [article], [status, table], api_visibility="private")
-        live_out = [status, table, feeds]
-        follow.click(live(service.follow_feed), [link], live_out, api_visibility="private")
-        page.click(live(service.add_page), [link], live_out, api_visibility="private")
-        refresh.click(live(service.refresh_feeds), None, live_out, api_visibility="private")
+        turns = gr.State([])
+        saved = gr.BrowserState(
+            {"user": "", "turns": []}, storage_key="newsrag-chat", secret=service.browser_secret
+        )
+        settings = [answerer, passages, since, until, sources]
+        outputs = [chat, question, panel, status, turns, saved, ask, stop]
+        private = {"api_visibility": "private"}
+        # one event for Enter and Ask: a question sent while an answer is generated waits
+        # in the box and is asked when it ends ("always_last"), never dropped
+        asking = gr.on(
+            [question.submit, ask.click], respond, [question, turns, *settings], outputs,
+            trigger_mode="always_last", **private,
+        )  # fmt: skip
+        gr.on(
+            [question.submit, ask.click], queued_note, [question, turns], [status],
+            queue=False, trigger_mode="multiple", **private,
+        )  # fmt: skip
+        regenerating = regen.click(regenerate, [turns, *settings], outputs, **private)
+        stop.click(
+            stopped, [turns], [chat, panel, status, turns, ask, stop],
+            cancels=[asking, regenerating], queue=False, **private,
+        )  # fmt: skip
+        fresh.click(
+            new_chat, None, [chat, panel, status, turns, saved], cancels=[asking], **private
+        )
+        # the page says when its saved chat is back (tests and scripts wait for it)
+        app.load(restore, [saved], [chat, panel, turns], **private).then(
+            None, js="() => { document.body.dataset.chatReady = '1'; }"
+        )
+        chat.like(on_like, [turns], None, **private)
+        add.click(upload, [files], [note, table], api_name="add_articles")
+        drop.click(remove, [article], [note, table], **private)
+        live_out = [note, table, feeds]
+        follow.click(live(service.follow_feed), [link], live_out, **private)
+        page.click(live(service.add_page), [link], live_out, **private)
+        refresh.click(live(service.refresh_feeds), None, live_out, **private)
         gr.api(ask_api, api_name="ask")
     return app
-
-
-def _plain(history: list[dict]) -> list[dict]:
-    return [{"role": m["role"], "content": str(m.get("content", ""))} for m in history]

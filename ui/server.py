@@ -13,7 +13,8 @@ from fastapi import FastAPI
 from starlette.routing import Mount
 
 from rag.api.openai_compat import create_openai_app
-from ui.app import CITE_JS, CSS, build_app
+from ui.app import build_app
+from ui.assets import CITE_JS, CSS
 from ui.service import ChatService
 
 # Images, media and connections only from this server, whatever an article or answer holds:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 import shutil
 import tempfile
 import threading
@@ -33,6 +34,28 @@ def _unused(path: Path) -> Path:
     return candidate
 
 
+def _secret(path: Path) -> str:
+    """The key that encrypts chats saved in browsers: kept beside the index, so a saved
+    chat survives a server restart; a fresh one per run when the folder is read-only."""
+    try:
+        return path.read_text().strip() or _new_secret(path)
+    except FileNotFoundError:
+        return _new_secret(path)
+    except OSError:
+        return secrets.token_urlsafe(24)
+
+
+def _new_secret(path: Path) -> str:
+    secret = secrets.token_urlsafe(24)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secret)
+    except OSError:
+        pass
+    return secret
+
+
 class ChatService:
     """What the chat needs beyond the pipeline: uploads checked against the serving
     limits (``config.serve``), the article list, and thumbs up/down in
@@ -44,6 +67,7 @@ class ChatService:
         self.config = pipeline.config
         self._feedback_lock = threading.Lock()
         self.feedback_file = Path(self.config.index_dir) / "feedback.jsonl"
+        self.browser_secret = _secret(Path(self.config.index_dir) / ".browser-secret")
 
     def articles(self) -> list[list[str]]:
         return [[a.id, a.title, a.source, a.published or ""] for a in self.pipeline.articles]

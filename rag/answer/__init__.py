@@ -6,7 +6,17 @@ from rag.answer.evidence import EvidenceScorer
 from rag.answer.extractive import ExtractiveGenerator
 from rag.answer.generative import LLMGenerator
 from rag.answer.generator import Generator
-from rag.answer.types import Answer, Citation, Context, Delta, Evidence
+from rag.answer.types import (
+    Answer,
+    Citation,
+    Context,
+    Delta,
+    Draft,
+    Event,
+    Evidence,
+    Retrieved,
+    Withdrawn,
+)
 from rag.llm.backends import BACKENDS
 
 #: Every answerer name: ``auto`` picks ``local`` when its model is installed, else
@@ -21,9 +31,13 @@ __all__ = [
     "Citation",
     "Context",
     "Delta",
+    "Draft",
+    "Event",
     "Evidence",
     "EvidenceScorer",
     "ExtractiveGenerator",
     "Generator",
     "LLMGenerator",
+    "Retrieved",
+    "Withdrawn",
 ]

@@ -5,15 +5,26 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from contextlib import closing
+from itertools import chain
 
-from rag.answer.citations import CitationVerifier, complete_sentences
+from rag.answer.citations import CitationVerifier, SentenceBuffer, draft_text, parse_markers
 from rag.answer.evidence import EvidenceScorer
-from rag.answer.followup import standalone_query
+from rag.answer.followup import standalone
 from rag.answer.generator import Generator
 from rag.answer.instructions import adds_contact_details
 from rag.answer.screening import strip_instructions
 from rag.answer.support import missing_names
-from rag.answer.types import Answer, Context, Delta, Evidence
+from rag.answer.types import (
+    Answer,
+    Context,
+    Delta,
+    Draft,
+    Event,
+    Evidence,
+    Retrieved,
+    Withdrawn,
+)
 from rag.config import AnswerConfig
 from rag.errors import InputError
 from rag.filters import SearchFilter
@@ -69,8 +80,11 @@ class Answerer:
         history: list[dict] | None = None,
         search_filter: SearchFilter | None = None,
         passages: int | None = None,
-    ) -> Iterator[Delta | Answer]:
-        """Yield verified sentences as :class:`Delta` as they are ready, then the Answer.
+    ) -> Iterator[Event | Answer]:
+        """Yield the passages found (:class:`Retrieved`), the text as it is written
+        (:class:`Draft`), each sentence once checked (:class:`Delta` kept, or
+        :class:`Withdrawn`), then the :class:`Answer`. Readers that want only verified
+        text take the Deltas.
 
         ``history`` holds earlier turns (``{"role", "content"}`` dicts, the last 20 are
         read) for follow-ups; ``search_filter`` restricts retrieval (dates, sources);
@@ -86,40 +100,73 @@ class Answerer:
         if not asked:  # nothing but instructions to the model: nothing to look up
             yield self._abstain(question, [], timings)
             return
-        question = asked
-        query = standalone_query(question, history)
+        # a follow-up is read as the question it stands for; the earlier turns' subject
+        # words go into the retrieval query only
+        rewrite = standalone(asked, history)
+        question, query = rewrite.question, rewrite.query
         found = self.retriever.retrieve(query, passages or self.config.passages, search_filter)
-        evidence = self.scorer.score(query, found)
+        yield Retrieved(query, found)
+        evidence = self.scorer.score(question, found)
         timings["retrieve"] = time.perf_counter() - started
-        if self._weak(query, found, evidence):
+        if self._weak(question, found, evidence):
             yield self._abstain(query, found, timings)
             return
         context = Context(question, query, found, evidence, history)
         context = self.generator.focus(context)
         verifier = CitationVerifier(context.passages, context.evidence, self.config.support)
         parts: list[str] = []
-        verify_seconds = 0.0
         generate_started = time.perf_counter()
-        for sentence in complete_sentences(self.generator.generate(context)):
-            if adds_contact_details(sentence, question):  # where an injection sends readers
-                continue
-            tick = time.perf_counter()
-            verified = verifier.check(sentence)
-            verify_seconds += time.perf_counter() - tick
-            if verified is None:
-                continue
-            delta = verified.text if not parts else " " + verified.text
-            parts.append(verified.text)
-            yield Delta(delta)
-            if len(parts) >= self.config.max_sentences:
-                break
-        timings["generate"] = time.perf_counter() - generate_started - verify_seconds
-        timings["verify"] = verify_seconds
+        timings["verify"] = 0.0
+        for event in self._sentences(context, verifier, question, timings):
+            if isinstance(event, Delta):
+                parts.append(event.text.strip())
+            yield event
+        timings["generate"] = time.perf_counter() - generate_started - timings["verify"]
         if not parts:
             yield self._abstain(query, found, timings)
             return
         timings["total"] = time.perf_counter() - started
         yield Answer(" ".join(parts), verifier.citations, False, query, timings, context.passages)
+
+    def _sentences(
+        self, context: Context, verifier: CitationVerifier, question: str, timings: dict
+    ) -> Iterator[Draft | Delta | Withdrawn]:
+        """The generator's text as drafts, each completed sentence verified: kept (Delta)
+        or withdrawn. Generation stops at ``config.max_sentences`` kept sentences, and
+        when the consumer stops reading (the stream is closed: the model stops too)."""
+        buffer, kept, shown = SentenceBuffer(), 0, ""
+        with closing(self.generator.generate(context)) as pieces:
+            for piece in chain(pieces, [None]):  # None: the end, flush what is left
+                for sentence in buffer.feed(piece) if piece is not None else buffer.flush():
+                    tick = time.perf_counter()
+                    event = self._judge(sentence, verifier, question, kept)
+                    timings["verify"] += time.perf_counter() - tick
+                    if event is not None:
+                        kept += isinstance(event, Delta)
+                        shown = ""
+                        yield event
+                    if kept >= self.config.max_sentences:
+                        return
+                draft = draft_text(buffer.tail)
+                if draft and draft != shown:
+                    shown = draft
+                    yield Draft(draft)
+
+    @staticmethod
+    def _judge(
+        sentence: str, verifier: CitationVerifier, question: str, kept: int
+    ) -> Delta | Withdrawn | None:
+        if adds_contact_details(sentence, question):  # where an injection sends readers
+            return Withdrawn(
+                parse_markers(sentence)[0], "contact details the question did not ask for"
+            )
+        dropped = len(verifier.dropped)
+        verified = verifier.check(sentence)
+        if verified is not None:
+            return Delta(verified.text if not kept else " " + verified.text)
+        if len(verifier.dropped) > dropped:
+            return Withdrawn(verifier.dropped[-1], "no retrieved passage supports it")
+        return None  # markers or punctuation only
 
     def _weak(self, query: str, passages: list[Passage], evidence: list[Evidence]) -> bool:
         """Too little evidence to answer: nothing retrieved, a name in the question that

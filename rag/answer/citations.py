@@ -13,6 +13,7 @@ from rag.types import Passage
 
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
 _LEADING_MARKERS = re.compile(r"(?:\s*\[\d+(?:\s*,\s*\d+)*\])+")
+_OPEN_MARKER = re.compile(r"\s*\[[\d,\s]*$")  # a marker still being written: "[", "[1,"
 
 
 def parse_markers(sentence: str) -> tuple[str, list[int]]:
@@ -23,28 +24,59 @@ def parse_markers(sentence: str) -> tuple[str, list[int]]:
     return _MARKER.sub("", sentence).strip(), list(dict.fromkeys(numbers))
 
 
+def draft_text(text: str) -> str:
+    """Unverified text as a reader may see it: no markers, whole or half-written (their
+    numbers change once verified)."""
+    return _OPEN_MARKER.sub("", parse_markers(text)[0])
+
+
 def complete_sentences(pieces: Iterable[str]) -> Iterator[str]:
-    """Re-chunk a token stream into whole sentences, each with its trailing markers.
+    """Re-chunk a token stream into whole sentences, each with its trailing markers."""
+    buffer = SentenceBuffer()
+    for piece in pieces:
+        yield from buffer.feed(piece)
+    yield from buffer.flush()
+
+
+class SentenceBuffer:
+    """Collects streamed text and releases whole sentences, each with its trailing markers.
 
     A sentence is released once the next one has begun, so ``text. [1] Next`` keeps its
     marker, and sentence splitting is the chunker's (abbreviations such as "U.S." hold).
+    :attr:`tail` is the text written but not yet released: the draft a reader may see.
     """
-    buffer, pending = "", None
-    for piece in pieces:
-        buffer += piece
-        spans = list(_spans(buffer))
-        for start, end in spans[:-1]:
-            pending, released = _merge(pending, buffer[start:end])
-            if released:
-                yield released
+
+    def __init__(self) -> None:
+        self._buffer = ""
+        self._pending: str | None = None
+
+    @property
+    def tail(self) -> str:
+        return " ".join(t for t in (self._pending, self._buffer.strip()) if t)
+
+    def feed(self, piece: str) -> list[str]:
+        self._buffer += piece
+        spans = list(_spans(self._buffer))
+        released = self._release(spans[:-1])
         if len(spans) > 1:
-            buffer = buffer[spans[-1][0] :]
-    for start, end in _spans(buffer):
-        pending, released = _merge(pending, buffer[start:end])
-        if released:
-            yield released
-    if pending:
-        yield pending
+            self._buffer = self._buffer[spans[-1][0] :]
+        return released
+
+    def flush(self) -> list[str]:
+        released = self._release(list(_spans(self._buffer)))
+        self._buffer = ""
+        if self._pending:
+            released.append(self._pending)
+        self._pending = None
+        return released
+
+    def _release(self, spans: list[tuple[int, int]]) -> list[str]:
+        released = []
+        for start, end in spans:
+            self._pending, sentence = _merge(self._pending, self._buffer[start:end])
+            if sentence:
+                released.append(sentence)
+        return released
 
 
 def _spans(text: str) -> Iterator[tuple[int, int]]:

@@ -1,57 +1,178 @@
-"""Follow-up questions: rewrite into a standalone retrieval query only when they refer back."""
+"""Follow-up questions: rewritten into a standalone question only when they refer back."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from rag.text import STOP_WORDS, question_names
 
 _WH_WORDS = frozenset(["what", "who", "how", "why", "when", "where", "which", "did", "does"])
-
-# Openers and pronouns that only make sense with an earlier turn.
-_REFERS_BACK = re.compile(
-    r"^\s*(and|also|what about|how about|but|so|then)\b"
-    r"|\b(he|she|they|him|her|them|his|hers|their|it|its|this|that|these|those|the same|"
-    r"there|else|more|too|as well)\b",
+# Openers that only make sense after an earlier turn ("And what did Koffler say?").
+_OPENER = re.compile(r"^\s*(?:and|also|but|so|then|ok(?:ay)?|now)\b[\s,]*", re.IGNORECASE)
+# "What about Koffler?": the earlier question, asked of someone or something else.
+_ELLIPSIS = re.compile(r"^\s*(?:and\s+)?(?:what|how)\s+about\s+(.+?)\s*\??\s*$", re.IGNORECASE)
+_PRONOUN = re.compile(r"\b(he|she|they|him|her|them|his|hers|their|theirs)\b", re.IGNORECASE)
+# Words that stand for the earlier subject: "Why did he say that?", "Where is it?"
+_BACK_WORDS = re.compile(
+    r"\b(it|its|this|that|these|those|there|the same|else|more|too|as well|again)\s*[?.!]*\s*$"
+    r"|\b(what|who|why|when|where|how)\s+else\b|\bthe same\b|\bmore about\b|\bsuch\b"
+    r"|^\s*(is|was|are|were|does|did|do|why|how)\s+(that|this|it|those|these)\b",
     re.IGNORECASE,
 )
+# Words that start a question (anything else after "And" is a subject: "And Ukraine?")
+_ASKING = frozenset(
+    [
+        "what",
+        "who",
+        "whom",
+        "whose",
+        "why",
+        "when",
+        "where",
+        "which",
+        "how",
+        "is",
+        "are",
+        "was",
+        "were",
+        "do",
+        "does",
+        "did",
+        "can",
+        "could",
+        "will",
+        "would",
+        "should",
+        "has",
+        "have",
+        "had",
+        "tell",
+        "give",
+        "name",
+        "list",
+    ]
+)
+_GENERIC = frozenset(["much", "many", "long", "often", "come", "exactly", "else", "more", "why"])
+_NAME_PHRASE = re.compile(r"[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*)*")
 
 
-_PRONOUN = re.compile(r"\b(he|she|they|him|her|them|his|hers|their)\b", re.IGNORECASE)
+@dataclass(frozen=True)
+class Rewrite:
+    """A turn made standalone: ``question`` says what the user means; ``query`` is what to
+    retrieve with (the question plus the earlier turns' subject words, which help find the
+    right article but would distract the sentence scoring)."""
 
-
-def last_user_question(history: list[dict] | None) -> str | None:
-    """The most recent user message of an OpenAI/Gradio-style ``history`` list."""
-    for message in reversed(history or []):
-        if message.get("role") == "user" and isinstance(message.get("content"), str):
-            return message["content"]
-    return None
+    question: str
+    query: str
 
 
 def refers_back(question: str) -> bool:
-    return bool(_REFERS_BACK.search(question))
+    """Whether ``question`` leans on an earlier turn: an opener ("And ..."), "what about
+    X", a pronoun, or a word standing for the earlier subject ("that", "else")."""
+    return bool(
+        _says_nothing(question)
+        or _OPENER.match(question)
+        or _ELLIPSIS.match(question)
+        or (_PRONOUN.search(question) and not question_names(question))
+        or _BACK_WORDS.search(question)
+    )
+
+
+def _says_nothing(question: str) -> bool:
+    """ "Why?", "How much?": no name and no word of its own to look up."""
+    own = [w for w in _topic_words(question) if w.lower() not in _GENERIC]
+    return not own and not question_names(question)
+
+
+def user_questions(history: list[dict] | None) -> list[str]:
+    """The user's messages of an OpenAI/Gradio-style ``history`` list, in order."""
+    return [
+        m["content"]
+        for m in history or []
+        if m.get("role") == "user" and isinstance(m.get("content"), str) and m["content"].strip()
+    ]
+
+
+def standalone(question: str, history: list[dict] | None) -> Rewrite:
+    """The question a follow-up stands for, given the earlier turns.
+
+    Each earlier user turn is resolved in order, so a third turn refers to what the second
+    meant. A question that does not refer back (a topic switch) is left exactly as is.
+    """
+    previous: str | None = None
+    for earlier in user_questions(history):
+        previous = _resolve(earlier, previous).question
+    return _resolve(question, previous)
 
 
 def standalone_query(question: str, history: list[dict] | None) -> str:
-    """The query to retrieve with.
+    """The retrieval query for ``question`` (see :func:`standalone`)."""
+    return standalone(question, history).query
 
-    A self-contained question is used as is. A follow-up ("And what did Koffler say?")
-    gets the earlier question's topic words appended, minus the names it asked about
-    (the follow-up names its own subject): "And what did Koffler say? timelines".
-    """
-    previous = last_user_question(history)
+
+def _resolve(question: str, previous: str | None) -> Rewrite:
+    question = question.strip()
     if not previous or not refers_back(question):
-        return question
-    names = question_names(previous)
-    topic = [
-        w
-        for w in re.findall(r"[\w’'-]+", previous)
-        if w.lower() not in STOP_WORDS
-        and w.lower() not in names
-        and len(w) > 2
-        and w.lower() not in _WH_WORDS
-    ]
-    if names and (_PRONOUN.search(question) or not question_names(question)):
-        topic += [w for w in re.findall(r"[\w’'-]+", previous) if w.lower() in names]
-    extra = " ".join(dict.fromkeys(topic))
-    return f"{question.strip()} {extra}".strip()
+        return Rewrite(question, question)
+    names = _name_phrases(previous)
+    topic = " ".join(_topic_words(previous))
+    ellipsis = _ELLIPSIS.match(question)
+    if ellipsis:  # "What about Koffler?": the earlier question about the new subject
+        subject = ellipsis.group(1)
+        asked = _swap(previous, names, subject) if names else f"{previous.rstrip('?')} {subject}?"
+        return Rewrite(asked, asked)
+    core = _OPENER.sub("", question).strip()
+    core = core[:1].upper() + core[1:]
+    if _OPENER.match(question) and core.split()[0].lower() not in _ASKING:
+        # "And Ukraine's leadership?": the earlier question about the new subject
+        subject = core.rstrip("?.! ")
+        asked = _swap(previous, names, subject) if names else f"{previous.rstrip('?')} {subject}?"
+        return Rewrite(asked, asked)
+    own_names = bool(question_names(core))
+    if names and not own_names and _PRONOUN.search(core):  # "he": the earlier person
+        core = _PRONOUN.sub(lambda m: _stand_in(m.group(1), names[0]), core, count=1)
+    if _says_nothing(core):  # "Why?": the earlier question's subject is the whole content
+        subject = " ".join([*names, topic]).strip()
+        asked = f"{core.rstrip('?.! ')} ({subject})?" if subject else core
+        return Rewrite(asked, asked)
+    # the question keeps its own words (they drive the sentence scoring); the retrieval
+    # query adds the earlier subject, to find the article the conversation is about
+    earlier = [] if own_names else [n for n in names if n not in core]
+    return Rewrite(core, " ".join([core, *earlier, topic]).strip())
+
+
+def _name_phrases(text: str) -> list[str]:
+    """The names in ``text`` as written ("Steve Witkoff"), those question_names accepts."""
+    accepted = question_names(text)
+    phrases = []
+    for match in _NAME_PHRASE.finditer(text):
+        words = [w for w in match.group(0).split() if re.sub(r"[’']s?$", "", w).lower() in accepted]
+        if words:
+            phrases.append(" ".join(re.sub(r"[’']s?$", "", w) for w in words))
+    return list(dict.fromkeys(phrases))
+
+
+def _topic_words(text: str) -> list[str]:
+    names = question_names(text)
+    words = re.findall(r"[\w’'-]+", text)
+    return list(
+        dict.fromkeys(
+            w
+            for w in words
+            if len(w) > 2
+            and w.lower() not in STOP_WORDS
+            and w.lower() not in _WH_WORDS
+            and re.sub(r"[’']s?$", "", w).lower() not in names
+        )
+    )
+
+
+def _swap(previous: str, names: list[str], subject: str) -> str:
+    """``previous`` with its first name replaced by ``subject`` (and any others dropped)."""
+    swapped = previous.replace(names[0], subject, 1)
+    return swapped if swapped != previous else f"{previous.rstrip('?')} {subject}?"
+
+
+def _stand_in(pronoun: str, name: str) -> str:
+    return f"{name}’s" if pronoun.lower() in ("his", "their", "hers", "theirs") else name

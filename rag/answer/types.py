@@ -1,6 +1,6 @@
-"""The answer step's data: evidence sentences, the generator's context, streamed text
-deltas, and the final cited Answer. Each carries the text it needs, so an Answer renders
-with no index at hand."""
+"""The answer step's data: evidence sentences, the generator's context, the stream's events
+(passages found, draft text, verified or withdrawn sentences) and the final cited Answer.
+Each carries the text it needs, so an Answer renders with no index at hand."""
 
 from __future__ import annotations
 
@@ -83,9 +83,50 @@ class Answer:
             "passages": [p.to_dict() for p in self.passages],
         }
 
+    @classmethod
+    def from_dict(cls, data: dict) -> Answer:
+        """The Answer :meth:`to_dict` describes (a saved chat turn, a JSON reply)."""
+        return cls(
+            str(data["answer"]),
+            [Citation(**c) for c in data.get("citations", [])],
+            bool(data["abstained"]),
+            str(data.get("query", "")),
+            {str(k): float(v) for k, v in data.get("timings", {}).items()},
+            [Passage(**p) for p in data.get("passages", [])],
+        )
+
 
 @dataclass(frozen=True)
 class Delta:
     """A piece of answer text, streamed as soon as it is verified."""
 
     text: str
+
+
+@dataclass(frozen=True)
+class Retrieved:
+    """The passages found for ``query``, streamed before any text is written: the sources
+    can be shown while the answer is generated."""
+
+    query: str
+    passages: list[Passage]
+
+
+@dataclass(frozen=True)
+class Draft:
+    """The generator's text after the last verified sentence, not yet checked: shown as a
+    draft, replaced by each newer Draft, then by the sentence's Delta or Withdrawn."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Withdrawn:
+    """A written sentence that no passage supports: it never becomes part of the answer."""
+
+    text: str
+    reason: str
+
+
+#: What :meth:`Answerer.stream` yields before its final :class:`Answer`.
+Event = Retrieved | Draft | Delta | Withdrawn

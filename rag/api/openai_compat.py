@@ -16,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from rag.answer import Answer, Delta
+from rag.answer import Answer, Delta, Event
 from rag.answer.answerer import MAX_PASSAGES
 from rag.api.auth import LoginGuard, parse_users
 from rag.errors import InputError, RagError
@@ -134,7 +134,7 @@ def create_openai_app(pipeline: Pipeline) -> FastAPI:
         search_filter = body.filter.search_filter() if body.filter else None
         reply = Reply(body.model)
 
-        def events() -> Iterator[Delta | Answer]:
+        def events() -> Iterator[Event | Answer]:
             with busy:
                 yield from answerer.stream(question, history, search_filter, body.passages)
 
@@ -159,12 +159,13 @@ class Reply:
         choice = {"index": 0, "message": message, "finish_reason": "stop", "logprobs": None}
         return {**self._head("chat.completion"), "choices": [choice], **_extra(answer)}
 
-    def sse(self, events: Iterator[Delta | Answer]) -> Iterator[str]:
+    def sse(self, events: Iterator[Event | Answer]) -> Iterator[str]:
         yield self._chunk({"role": "assistant", "content": ""})
         try:
             for event in events:
-                if isinstance(event, Delta):
+                if isinstance(event, Delta):  # verified text only: drafts stay in the chat UI
                     yield self._chunk({"content": event.text})
+                if not isinstance(event, Answer):
                     continue
                 if event.abstained:  # no sentence was streamed: the abstention is the text
                     yield self._chunk({"content": event.text})

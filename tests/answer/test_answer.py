@@ -2,9 +2,19 @@ from collections.abc import Iterator
 
 import pytest
 
-from rag.answer import ABSTAIN_TEXT, Answer, Answerer, Context, Delta, Generator
+from rag.answer import (
+    ABSTAIN_TEXT,
+    Answer,
+    Answerer,
+    Context,
+    Delta,
+    Draft,
+    Generator,
+    Retrieved,
+    Withdrawn,
+)
 from rag.answer.citations import complete_sentences, parse_markers, place_markers
-from rag.answer.followup import standalone_query
+from rag.answer.followup import Rewrite, standalone, standalone_query
 from rag.errors import InputError
 from tests.conftest import CANONICAL, PESKOV_QUOTE, pipeline_at
 
@@ -53,12 +63,52 @@ def test_unanswerable_questions_abstain_and_show_closest_passages(extractive, qu
     assert answer.citations == [] and answer.passages
 
 
-def test_streaming_yields_verified_sentences_then_the_answer(extractive):
+def test_streaming_yields_passages_drafts_verified_sentences_then_the_answer(extractive):
     events = list(extractive.stream(CANONICAL))
+    assert isinstance(events[0], Retrieved) and events[0].passages  # sources before any text
     assert isinstance(events[-1], Answer)
-    deltas = [e for e in events[:-1] if isinstance(e, Delta)]
-    assert len(deltas) == len(events) - 1 >= 1
-    assert "".join(d.text for d in deltas) == events[-1].text
+    deltas = [e for e in events if isinstance(e, Delta)]
+    assert deltas and "".join(d.text for d in deltas) == events[-1].text
+    first_delta = events.index(deltas[0])
+    assert any(isinstance(e, Draft) for e in events[:first_delta])  # text shows at once
+
+
+def test_a_sentence_no_passage_supports_is_visibly_withdrawn(sample):
+    passages = sample.retriever.retrieve(CANONICAL, 5)
+    peskov = next(i for i, p in enumerate(passages, 1) if PESKOV_QUOTE in p.text)
+    script = [
+        "The moon is made of green cheese ",  # streamed token by token: a draft first
+        "and votes in Ohio [2]. ",
+        f"Peskov said it is not worth setting any rigid time frames [{peskov}]. ",
+    ]
+    events = list(scripted(sample, script).stream(CANONICAL))
+    drafts = [e.text for e in events if isinstance(e, Draft)]
+    assert drafts[0] == "The moon is made of green cheese"  # markers never show in a draft
+    withdrawn = [e for e in events if isinstance(e, Withdrawn)]
+    assert [w.text for w in withdrawn] == ["The moon is made of green cheese and votes in Ohio."]
+    assert withdrawn[0].reason == "no retrieved passage supports it"
+    answer = events[-1]
+    assert "cheese" not in answer.text and "time frames [1]" in answer.text
+
+
+def test_closing_the_stream_closes_the_generator(sample):
+    """Stop in the chat closes the stream, which closes the generator: a model backend
+    stops generating there (LlamaCppBackend tells llama.cpp to stop)."""
+    closed = []
+
+    def pieces(context):
+        try:
+            yield from (f"Sentence number {i} is here. " for i in range(100))
+        finally:
+            closed.append(True)
+
+    answerer = scripted(sample, [])
+    answerer.generator.generate = pieces
+    stream = answerer.stream(CANONICAL)
+    next(e for e in stream if isinstance(e, Draft))
+    assert not closed
+    stream.close()
+    assert closed == [True]
 
 
 def test_renumbering_out_of_range_and_unsupported_sentences(sample):
@@ -116,13 +166,31 @@ def test_injected_instruction_in_an_article_changes_nothing(tmp_path, embedder):
 
 def test_follow_up_is_rewritten_only_when_it_refers_back(extractive):
     history = [{"role": "user", "content": CANONICAL}, {"role": "assistant", "content": "..."}]
-    assert standalone_query("Who is Steve Witkoff?", history) == "Who is Steve Witkoff?"
-    query = standalone_query("And what did Koffler say?", history)
-    assert query.startswith("And what did Koffler say?") and "timelines" in query
-    assert "Peskov" in standalone_query("What else did he say?", history)
+    for switch in ("Who is Steve Witkoff?", "What did Zelensky say to Witkoff on their call?"):
+        assert standalone(switch, history) == Rewrite(switch, switch)  # a topic switch
+    koffler = standalone("And what did Koffler say?", history)
+    # the new turn's names, the earlier subject in the retrieval query only
+    assert koffler == Rewrite("What did Koffler say?", "What did Koffler say? timelines")
+    assert standalone("What else did he say?", history).question == "What else did Peskov say?"
+    assert standalone("What about Koffler?", history).question == (
+        "What did Koffler say about timelines?"
+    )
+    assert "Peskov" in standalone("Why?", history).question
     answer = extractive.answer("And what did Koffler say?", history)
-    assert answer.query == query
+    assert answer.query == koffler.query
     assert not answer.abstained and "Koffler" in answer.text
+
+
+def test_a_third_turn_refers_to_what_the_second_meant():
+    history = [
+        {"role": "user", "content": "Who is Steve Witkoff?"},
+        {"role": "assistant", "content": "A real estate developer [1]."},
+        {"role": "user", "content": "Does he have a formal foreign policy role?"},
+        {"role": "assistant", "content": "No [1]."},
+    ]
+    assert standalone_query("What is he set to do this week?", history).startswith(
+        "What is Steve Witkoff set to do this week?"
+    )
 
 
 def test_empty_question_is_an_input_error(extractive):

@@ -123,3 +123,48 @@ def test_rag_eval_on_a_user_file_and_corpus(tmp_path, capsys):
     with pytest.raises(SystemExit) as failed:
         main([*base, "--fail-under", "accuracy=1.01"])
     assert failed.value.code == 1
+
+
+def test_conversation_set_has_follow_ups_and_topic_switches():
+    from eval.dataset import DEFAULT_QUESTIONS
+
+    turns = load_questions(DEFAULT_QUESTIONS.with_name("conversations.jsonl"))
+    by_conversation = Counter(t.conversation for t in turns)
+    assert len(by_conversation) >= 25 and set(by_conversation.values()) <= {2, 3, 4}
+    assert sum(t.refers_back for t in turns) >= 15
+    assert sum(t.type == "switch" for t in turns) >= 5  # later turns that must stay as asked
+    articles = {a.source: a.text for a in load_sample_corpus().articles}
+    for t in turns:
+        for snippet in t.evidence:
+            assert any(contains(articles[s], snippet) for s in t.sources), (t.id, snippet)
+
+
+def test_rag_eval_asks_each_turn_with_its_conversation(tmp_path, capsys):
+    rows = [
+        {"id": "a1", "conversation": "a", "question": "What did Peskov say about timelines?",
+         "answers": ["time frame"], "evidence": ["rigid time frames"],
+         "sources": ["peace-deal-skepticism.txt"]},
+        {"id": "a2", "conversation": "a", "question": "And what did Koffler say?",
+         "answers": ["string Trump along", "same strategy"], "refers_back": True,
+         "evidence": ["Putin would like to string Trump along"],
+         "sources": ["peace-deal-skepticism.txt"]},
+        {"id": "b1", "conversation": "b", "question": "Who is Steve Witkoff?",
+         "answers": ["real estate developer"], "evidence": ["real estate developer"],
+         "sources": ["witkoff-putin-meeting.txt"]},
+        {"id": "b2", "conversation": "b", "question": "Where was the delegation set to meet?",
+         "answers": ["London"], "evidence": ["in London on Wednesday"],
+         "sources": ["peace-deal-skepticism.txt"]},
+    ]  # fmt: skip
+    questions = tmp_path / "talks.jsonl"
+    questions.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    out = tmp_path / "report"
+    assert main(["eval", "--questions", str(questions), "--out", str(out), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    per_turn = {
+        r["id"]: r
+        for r in json.loads((out / "results.json").read_text())["answers"]["per_question"]
+    }
+    assert per_turn["a2"]["rewritten"] and not per_turn["b2"]["rewritten"]  # b2 switches topic
+    assert "timelines" in per_turn["a2"]["query"] and per_turn["a2"]["correct"]
+    assert result["metrics"]["rewrite_accuracy"] == 1.0
+    assert result["metrics"]["followup_accuracy"] == 1.0

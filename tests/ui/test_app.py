@@ -28,7 +28,7 @@ def test_rendering_escapes_markup_and_links_markers(service):
     panel = sources_html(answer)
     for citation in answer.citations:
         assert f'id="cite-{citation.n}"' in panel
-    assert "<mark>" in panel and "Closest passages" not in panel
+    assert "</mark>" in panel and "Closest passages" not in panel
     abstained = service.answerer("extractive").answer("What is the capital of France?")
     assert "Closest passages" in sources_html(abstained)
     assert "No answer in the articles" in answer_html(abstained.text, abstained=True)

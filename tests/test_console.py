@@ -1,0 +1,38 @@
+import io
+
+from rag.answer import Delta, Draft, Retrieved, Withdrawn
+from rag.console import StreamPrinter
+
+EVENTS = [
+    Retrieved("q", []),
+    Draft("Peskov"),
+    Draft("Peskov said no"),
+    Delta("Peskov said no [1]."),
+    Draft("The moon"),
+    Withdrawn("The moon votes.", "no retrieved passage supports it"),
+    Draft("He left"),
+]
+
+
+def test_piped_output_gets_verified_sentences_only():
+    out = io.StringIO()
+    printer = StreamPrinter(out, live=False)
+    for event in EVENTS:
+        printer(event)
+    printer.finish()
+    assert out.getvalue() == "Peskov said no [1]."
+    assert printer.withdrawn == 1
+
+
+def test_a_terminal_sees_the_draft_then_the_verified_sentence_in_its_place():
+    out = io.StringIO()
+    printer = StreamPrinter(out, live=True)
+    for event in EVENTS:
+        printer(event)
+    printer.finish()
+    screen = out.getvalue()
+    assert "\x1b[2mPeskov said no\x1b[0m" in screen  # the draft, dimmed
+    assert "\x1b[2;9m The moon votes.\x1b[0m" in screen  # withdrawn: struck through
+    # each draft is erased (back to the verified text's end, screen cleared) before the next
+    assert screen.count("\x1b[J") == 5
+    assert screen.endswith("\x1b[20G\x1b[J")  # the last draft erased after the answer

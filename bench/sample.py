@@ -1,5 +1,7 @@
 """Sample-corpus figures: index build time, retrieval latency, and each answerer's time to
-first token and total time. Prints a table and writes JSON (default bench/out/sample.json).
+the passages, to the first text (draft), to the first verified sentence, and in total; the
+local model with and without its prompt cache. Prints a table and writes JSON
+(default bench/out/sample.json).
 
     python bench/sample.py [--repeats 5] [--out bench/out/sample.json] [--no-llm]
 """
@@ -15,7 +17,7 @@ from pathlib import Path
 
 from common import percentile  # a sibling script module
 
-from rag.answer import Answerer, Delta, LLMGenerator
+from rag.answer import Answerer, Delta, Draft, LLMGenerator, Retrieved
 from rag.config import Config
 from rag.embed import create_embedder
 from rag.llm.backends import OpenAIBackend
@@ -30,14 +32,17 @@ QUESTIONS = [
 ]
 
 
-def time_answer(answerer, question: str) -> tuple[float, float]:
-    started = time.perf_counter()
-    first = None
+def time_answer(answerer, question: str) -> dict[str, float]:
+    """Seconds to the passages, the first draft text, the first verified sentence, and
+    the whole answer (a step that never came counts as the total)."""
+    started, marks = time.perf_counter(), {}
     for event in answerer.stream(question):
-        if first is None and isinstance(event, Delta):
-            first = time.perf_counter() - started
+        step = {Retrieved: "sources", Draft: "first_text", Delta: "first_verified"}.get(type(event))
+        if step and step not in marks:
+            marks[step] = time.perf_counter() - started
     total = time.perf_counter() - started
-    return (first if first is not None else total), total
+    steps = ("sources", "first_text", "first_verified")
+    return {**{s: marks.get(s, total) for s in steps}, "total": total}
 
 
 def main() -> None:
@@ -81,25 +86,37 @@ def main() -> None:
             server = LLMGenerator(OpenAIBackend(base_url=f"{address}/v1", model="local"))
             answerers["openai"] = Answerer(retriever, local.scorer, server, local.config)
         results["answerers"] = {}
-        for name, answerer in answerers.items():
-            time_answer(answerer, QUESTIONS[1])  # warm-up
-            firsts, totals = [], []
+        runs = [(name, answerer, None) for name, answerer in answerers.items()]
+        if "local" in answerers:  # the same model with its prompt cache off
+            runs.append(("local (no prompt cache)", answerers["local"], False))
+        samples: dict[str, list[dict]] = {name: [] for name, _, _ in runs}
+        # each answerer through the questions in turn: a question follows a different
+        # one, as in a chat (the prompt cache then reuses the shared instructions only)
+        for name, answerer, cache in runs:
+            backend = getattr(answerer.generator, "backend", None)
+            if cache is not None:
+                backend.cache_prompt = cache
+            time_answer(answerer, QUESTIONS[-1])  # warm-up
             for _ in range(args.repeats):
-                first, total = time_answer(answerer, QUESTIONS[0])
-                firsts.append(first)
-                totals.append(total)
+                for question in QUESTIONS:
+                    samples[name].append(time_answer(answerer, question))
+            if cache is not None:
+                backend.cache_prompt = True
+        for name, rows in samples.items():
             results["answerers"][name] = {
-                "ttft_s": statistics.median(firsts),
-                "total_s": statistics.median(totals),
+                step: statistics.median(r[step] for r in rows) for step in rows[0]
             }
 
     print(f"model load            {results['model_load_s']:.2f} s")
     print(f"index build (2 docs)  {results['index_build_s']:.2f} s  ({results['chunks']} chunks)")
     r = results["retrieve_ms"]
     print(f"retrieval             p50 {r['p50']:.1f} ms   p95 {r['p95']:.1f} ms")
-    print("answerer     time to first sentence   total   (canonical question, median)")
+    print("answerer (median s, sample questions)  sources  first text  first verified  total")
     for name, a in results["answerers"].items():
-        print(f"{name:<12} {a['ttft_s']:>8.2f} s {a['total_s']:>18.2f} s")
+        print(
+            f"{name:<37} {a['sources']:>7.2f} {a['first_text']:>11.2f} "
+            f"{a['first_verified']:>15.2f} {a['total']:>6.2f}"
+        )
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2))

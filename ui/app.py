@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from contextlib import closing
 
@@ -23,6 +24,7 @@ from ui.render import (  # noqa: E402
 )
 from ui.service import UPLOAD_TYPES, ChatService  # noqa: E402
 
+log = logging.getLogger(__name__)
 SAVED_TURNS = 30  # turns kept in the browser (localStorage) across reloads
 EMPTY_HINT = "Type a question about the articles first."
 
@@ -108,11 +110,11 @@ def build_app(service: ChatService) -> gr.Blocks:
         Outputs: chat, question box, sources, status, turns, saved, Ask, Stop."""
         turn = {"question": question, "status": "pending", "html": draft_html(""), "verified": ""}
         turns, i = [*turns, turn], len(turns)
-        busy = (gr.update(visible=False), gr.update(visible=True))
         keep = gr.update()
 
-        def view(status=keep, box=keep):
-            return _messages(turns), box, _panel(turns, i), status, turns, keep, *busy
+        def view(status=keep, box=keep, saved=keep, busy=True):
+            ask_stop = (gr.update(visible=not busy), gr.update(visible=busy))
+            return _messages(turns), box, _panel(turns, i), status, turns, saved, *ask_stop
 
         yield view("", "")
         try:
@@ -134,17 +136,15 @@ def build_app(service: ChatService) -> gr.Blocks:
                     elif isinstance(event, Answer):
                         turn.update(_finished(question, event, i))
                         timing = timings_text(event, answerer.name)
-                        idle = (gr.update(visible=True), gr.update(visible=False))
-                        yield (
-                            _messages(turns), keep, _panel(turns, i), timing, turns,
-                            _saved(turns, user), *idle,
-                        )  # fmt: skip
+                        yield view(timing, saved=_saved(turns, user), busy=False)
                         return
                     yield view()
         except RagError as exc:
             turn.update(status="error", html=f"⚠️ {literal(str(exc))}")
-        busy = (gr.update(visible=True), gr.update(visible=False))
-        yield view()
+        except Exception:  # a bug: one line for the reader, the traceback in the server log
+            log.exception("answering %r failed", question)
+            turn.update(status="error", html="⚠️ This answer failed; the server log says why.")
+        yield view(busy=False)
 
     def respond(
         message, turns, answerer_name, passages, since, until, sources, request: gr.Request
@@ -259,8 +259,12 @@ def build_app(service: ChatService) -> gr.Blocks:
                             "Stop", elem_id="stop", variant="stop", scale=1, visible=False
                         )
                     with gr.Row():
-                        regen = gr.Button("Regenerate", elem_id="regenerate", size="sm")
-                        fresh = gr.Button("New chat", elem_id="new-chat", size="sm")
+                        regen = gr.Button(
+                            "Regenerate", elem_id="regenerate", size="sm", scale=0, min_width=120
+                        )
+                        fresh = gr.Button(
+                            "New chat", elem_id="new-chat", size="sm", scale=0, min_width=120
+                        )
                     status = gr.Markdown(elem_id="timings")
                 with gr.Column(scale=2, min_width=300):
                     gr.Markdown("### Sources")

@@ -2,7 +2,8 @@
 Copy clicks handled in the page (no navigation, so the chat is never lost)."""
 
 CSS = """
-#sources { max-height: 70vh; overflow-y: auto; overscroll-behavior: contain; }
+/* Gradio styles its blocks overflow: visible; the panel scrolls inside its column instead */
+#sources { max-height: 70vh; overflow-y: auto !important; overscroll-behavior: contain; }
 .source { border-left: 3px solid #d0d7de; padding: 4px 10px; margin-bottom: 12px; }
 .source.cited { border-left-color: #0969da; }
 /* secondary text: #57606a on white is 6.4:1, #b1bac4 on Gradio's dark panels over 7:1 */

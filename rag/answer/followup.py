@@ -74,9 +74,19 @@ def refers_back(question: str) -> bool:
         _says_nothing(question)
         or _OPENER.match(question)
         or _ELLIPSIS.match(question)
-        or (_PRONOUN.search(question) and not question_names(question))
+        or _outer_pronoun(question) is not None
         or _BACK_WORDS.search(question)
     )
+
+
+def _outer_pronoun(question: str) -> re.Match | None:
+    """The first pronoun that no name before it in ``question`` can stand behind: "he" in
+    "Did he mention Witkoff?", not "their" in "What did Zelensky tell Witkoff on their
+    call?"."""
+    match = _PRONOUN.search(question)
+    if match and not question_names(question[: match.start()]):
+        return match
+    return None
 
 
 def _says_nothing(question: str) -> bool:
@@ -129,9 +139,12 @@ def _resolve(question: str, previous: str | None) -> Rewrite:
         subject = core.rstrip("?.! ")
         asked = _swap(previous, names, subject) if names else f"{previous.rstrip('?')} {subject}?"
         return Rewrite(asked, asked)
+    pronoun = _outer_pronoun(core)
+    if names and pronoun:  # "he": the earlier turn's person
+        core = (
+            core[: pronoun.start()] + _stand_in(pronoun.group(1), names[0]) + core[pronoun.end() :]
+        )
     own_names = bool(question_names(core))
-    if names and not own_names and _PRONOUN.search(core):  # "he": the earlier person
-        core = _PRONOUN.sub(lambda m: _stand_in(m.group(1), names[0]), core, count=1)
     if _says_nothing(core):  # "Why?": the earlier question's subject is the whole content
         subject = " ".join([*names, topic]).strip()
         asked = f"{core.rstrip('?.! ')} ({subject})?" if subject else core

@@ -311,6 +311,11 @@ def test_usable_at_phone_width(page, app_url):
         for part in ("#question textarea", "#chat", "#sources"):
             box = page.locator(part).bounding_box()
             assert box and box["width"] >= 300 and box["x"] >= 0, (part, box)
+        sources, settings = (page.locator(p).bounding_box() for p in ("#sources", "#settings"))
+        assert sources["y"] + sources["height"] <= settings["y"] + 1
+        # a long passage scrolls inside the panel instead of spilling over what follows
+        overflow = page.locator("#sources").evaluate("e => getComputedStyle(e).overflowY")
+        assert overflow in ("auto", "scroll"), overflow
     finally:
         page.set_viewport_size({"width": 1400, "height": 900})
 

@@ -260,6 +260,9 @@ def main() -> int:
         ),
         "+ whole-article vector (mean of its chunks)": HybridRetriever(index, embedder, fusion),
         "+ time awareness = project defaults": defaults,
+        "defaults, recency bonus not scaled by relevance (before #19)": HybridRetriever(
+            index, embedder, fusion, replace(recency, by_relevance=False)
+        ),
         "defaults without the whole-article vector": HybridRetriever(
             index, embedder, replace(fusion, article_vector_weight=0), recency
         ),

@@ -14,7 +14,7 @@ from rag.filters import SearchFilter
 from rag.index import Index
 from rag.retrieve.base import Retriever
 from rag.retrieve.fusion import Ranking, reciprocal_rank_fusion
-from rag.retrieve.temporal import RecencyPrior, time_scope
+from rag.retrieve.temporal import RecencyPrior, relevance, time_scope
 from rag.types import Passage
 
 
@@ -107,32 +107,34 @@ class HybridRetriever(Retriever):
             fused[chunk_id] = 0.0
         ids = np.fromiter(fused, dtype=np.int64, count=len(fused))
         owners = index.chunk_article[ids]
-        weight = np.ones(len(index.articles))
+        similarity = index.embeddings[ids] @ vector if len(ids) else np.zeros(0)
+        bm25 = dict(zip(map(int, bm25_ids), map(float, bm25_scores), strict=True))
+        weight = np.ones(len(ids))
         if self.prior is not None:
             today = (search_filter or SearchFilter()).today()
-            weight = self.prior.weights(index.published_days, time_scope(query, today))
+            by_article = self.prior.weights(index.published_days, time_scope(query, today))
+            lexical = np.array([bm25.get(int(i), 0.0) for i in ids])
+            weight = self.prior.scaled(by_article[owners], relevance(similarity, lexical))
         rrf = np.fromiter(fused.values(), float, len(ids))
-        final = (rrf + article_score[owners]) * weight[owners]
+        final = (rrf + article_score[owners]) * weight
         order = ids[np.lexsort((ids, -final))]
         top = np.array(
             index.one_per_story(order, k) if fusion.one_per_story else order[:k], dtype=np.int64
         )
-        score = dict(zip(ids.tolist(), final.tolist(), strict=True))
-        cosine = index.embeddings[top] @ vector if len(top) else np.zeros(0)
-        bm25 = dict(zip(map(int, bm25_ids), map(float, bm25_scores), strict=True))
+        row = {int(i): n for n, i in enumerate(ids)}
         return [
             index.passage(
                 int(i),
-                score[int(i)],
+                float(final[row[int(i)]]),
                 {
                     "rrf": fused[int(i)],
                     "article": float(article_score[index.chunk_article[i]]),
-                    "time": float(weight[index.chunk_article[i]]),
-                    "dense": float(c),
+                    "time": float(weight[row[int(i)]]),
+                    "dense": float(similarity[row[int(i)]]),
                     "bm25": bm25.get(int(i), 0.0),
                 },
             )
-            for i, c in zip(top, cosine, strict=True)
+            for i in top
         ]
 
 

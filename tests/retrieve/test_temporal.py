@@ -172,3 +172,32 @@ def test_old_archives_rank_as_without_time_awareness(dated, embedder):
     with_prior = HybridRetriever(dated, embedder, prior=RecencyPrior()).retrieve(question, 4, later)
     without = HybridRetriever(dated, embedder, prior=None).retrieve(question, 4, later)
     assert [p.chunk_id for p in with_prior] == [p.chunk_id for p in without]
+
+
+@pytest.mark.parametrize("fresh", ["Breaking news", "Markets opened higher on Monday morning."])
+def test_a_fresh_irrelevant_article_never_outranks_relevant_old_ones(tmp_path, embedder, fresh):
+    """Recency re-orders relevant articles; it never lifts one the question is not about
+    (the sample articles are undated: every fresh article's bonus used to beat them)."""
+    from rag.ingest import load_sample_corpus
+    from tests.conftest import CANONICAL, PESKOV_QUOTE
+
+    root = tmp_path / "news"
+    root.mkdir()
+    for article in load_sample_corpus().articles:
+        (root / article.source).write_text(f"{article.title}\n\n{article.text}")
+    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    row = {"title": "Update", "date": yesterday, "text": fresh}
+    (root / "fresh.jsonl").write_text(json.dumps(row) + "\n")
+    pipeline = pipeline_at(tmp_path / "index", embedder)
+    pipeline.build([root])
+    for question in (CANONICAL, "What did Koffler say?", "Who is Steve Witkoff?"):
+        passages = pipeline.retriever.retrieve(question, 5)
+        sources = [p.source.rsplit("/", 1)[-1] for p in passages]
+        assert "fresh.jsonl" not in sources, (question, sources)  # below five relevant ones
+    assert PESKOV_QUOTE in pipeline.retriever.retrieve(CANONICAL, 5)[0].text
+    # ... while a fresh article the question is about still gets its bonus
+    about = {"title": "Peskov update", "date": yesterday, "text": f"{PESKOV_QUOTE} Peskov said."}
+    (root / "fresh.jsonl").write_text(json.dumps(about) + "\n")
+    pipeline.build([root])
+    top = pipeline.retriever.retrieve(CANONICAL, 5)[0]
+    assert top.source.endswith("fresh.jsonl") and top.scores["time"] > 1.3

@@ -102,17 +102,16 @@ class BM25Feedback(HybridRetriever):
         self._rows = self.index.article_bm25.matrix.tocsr()  # row access, built once
 
     def _article_rankings(self, query, vector, articles):
-        rankings = super()._article_rankings(query, vector, articles)
+        rankings, first = super()._article_rankings(query, vector, articles)
         if not self.fusion.article_weight:
-            return rankings
+            return rankings, first
         bm25 = self.index.article_bm25
-        first, _ = bm25.search(query, self.fusion.candidates, articles)
         expanded = feedback_scores(
             bm25, self._rows, query, first[: self.feedback], self.terms, self.weight
         )
         top, _ = bm25.top(expanded, self.fusion.candidates, articles)
         rankings[0] = Ranking(top, self.fusion.article_weight, self.fusion.rrf_k)
-        return rankings
+        return rankings, first
 
 
 def feedback_scores(

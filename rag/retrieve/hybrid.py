@@ -71,16 +71,19 @@ class HybridRetriever(Retriever):
 
     def _article_rankings(
         self, query: str, vector: np.ndarray, articles: np.ndarray | None
-    ) -> list[Ranking]:
-        """The whole-article rankings (article positions, best first) with their weights."""
+    ) -> tuple[list[Ranking], np.ndarray]:
+        """The whole-article rankings (article positions, best first) with their weights,
+        and the articles that share a search term with the query (their BM25 ranking)."""
         fusion, rankings = self.fusion, []
+        top, _ = self.index.article_bm25.search(query, fusion.candidates, articles)
         if fusion.article_weight:
-            top, _ = self.index.article_bm25.search(query, fusion.candidates, articles)
             rankings.append(Ranking(top, fusion.article_weight, fusion.rrf_k))
         if fusion.article_vector_weight:
-            top = _nearest(self.index.article_embeddings, vector, fusion.candidates, articles)
-            rankings.append(Ranking(top, fusion.article_vector_weight, fusion.article_vector_rrf_k))
-        return rankings
+            nearest = _nearest(self.index.article_embeddings, vector, fusion.candidates, articles)
+            rankings.append(
+                Ranking(nearest, fusion.article_vector_weight, fusion.article_vector_rrf_k)
+            )
+        return rankings, np.asarray(top, dtype=np.int64)
 
     def _rank(
         self, query: str, vector: np.ndarray, k: int, search_filter: SearchFilter | None
@@ -94,7 +97,7 @@ class HybridRetriever(Retriever):
         fused = reciprocal_rank_fusion(
             [Ranking(dense_ids, 1.0, fusion.rrf_k), Ranking(bm25_ids, 1.0, fusion.rrf_k)]
         )
-        article_lists = self._article_rankings(query, vector, articles)
+        article_lists, matching = self._article_rankings(query, vector, articles)
         article_score = np.zeros(len(index.articles))
         by_article = reciprocal_rank_fusion(article_lists)
         if by_article:
@@ -113,8 +116,10 @@ class HybridRetriever(Retriever):
         if self.prior is not None:
             today = (search_filter or SearchFilter()).today()
             by_article = self.prior.weights(index.published_days, time_scope(query, today))
-            lexical = np.array([bm25.get(int(i), 0.0) for i in ids])
-            weight = self.prior.scaled(by_article[owners], relevance(similarity, lexical))
+            # a chunk shares a search term with the question when BM25 found it, or its
+            # article (the chunk BM25 list stops at its depth)
+            shares = np.isin(owners, matching) | np.isin(ids, bm25_ids)
+            weight = self.prior.scaled(by_article[owners], relevance(similarity, shares))
         rrf = np.fromiter(fused.values(), float, len(ids))
         final = (rrf + article_score[owners]) * weight
         order = ids[np.lexsort((ids, -final))]

@@ -198,15 +198,19 @@ class RecencyPrior:
         return np.where(weights > 1.0, 1.0 + (weights - 1.0) * relevance, weights)
 
 
-def relevance(similarity: np.ndarray, bm25: np.ndarray) -> np.ndarray:
-    """How relevant each candidate is, 0 to 1, by its better signal: its BM25 score over
-    the best candidate's, or its cosine similarity above the candidates' median (the level
-    of a chunk that merely shares the topic) over the best one's."""
-    lexical = bm25 / bm25.max() if len(bm25) and bm25.max() > 0 else np.zeros_like(bm25)
+def relevance(similarity: np.ndarray, shares_terms: np.ndarray) -> np.ndarray:
+    """Whether each candidate is about the question, 0 to 1: a chunk that shares a search
+    term with it (``shares_terms``) is (1); one found by meaning alone counts by its cosine
+    similarity, from the least similar candidate's (0) up to the candidates' median (1).
+    No constant to tune.
+
+    Measured on RealTimeQA (bench/realtimeqa.py, one run): this rule keeps the unscaled
+    bonus's figures (MRR@10 0.872, recall@10 0.981), while scaling the bonus by BM25 over
+    the best candidate's cost 3.6 points of MRR@10 and by cosine above the median 0.8
+    (fresh gold articles that match part of the question lost their bonus)."""
     if not len(similarity):
-        return lexical
-    middle, best = float(np.median(similarity)), float(similarity.max())
-    dense = (
-        np.clip((similarity - middle) / (best - middle), 0, 1) if best > middle else 0 * similarity
-    )
-    return np.maximum(lexical, dense)
+        return np.ones(0)
+    floor, middle = float(similarity.min()), float(np.median(similarity))
+    spread = middle - floor
+    dense = np.clip((similarity - floor) / spread, 0, 1) if spread > 0 else 0 * similarity + 1
+    return np.where(shares_terms, 1.0, dense)

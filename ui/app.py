@@ -126,6 +126,7 @@ def build_app(service: ChatService) -> gr.Blocks:
                 for event in events:
                     if isinstance(event, Retrieved):
                         turn["panel"] = found_html(event.passages)
+                        turn["found"] = found_html(event.passages, checking=False)
                     elif isinstance(event, Draft):
                         turn["html"] = draft_html(turn["verified"], event.text)
                     elif isinstance(event, Withdrawn):
@@ -170,7 +171,9 @@ def build_app(service: ChatService) -> gr.Blocks:
         turns = list(turns or [])
         if turns and turns[-1]["status"] == "pending":
             turn = turns[-1]
-            turn.update(status="stopped", html=literal(turn["verified"]) + " ⏹ *Stopped.*")
+            said = literal(turn["verified"])
+            note = " *Stopped.*" if said else "*Stopped before a sentence was verified.*"
+            turn.update(status="stopped", html=said + note, panel=turn.get("found"))
         idle = (gr.update(visible=True), gr.update(visible=False))
         shown = len(turns) - 1 if turns else None
         return _messages(turns), _panel(turns, shown), "Stopped.", turns, *idle

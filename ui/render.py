@@ -83,19 +83,25 @@ def _head(title: str, source: str, date: str | None, numbers: str = "") -> str:
     )
 
 
-def found_html(passages: list[Passage]) -> str:
-    """The passages retrieved for an answer still being written."""
+def found_html(passages: list[Passage], checking: bool = True) -> str:
+    """The articles retrieved for an answer still being written (``checking``), or for one
+    stopped before it was finished; an article with several passages is listed once."""
     if not passages:
         return '<div class="sources-empty">No passage found.</div>'
-    items = [
-        f'<div class="source found">{_head(p.title, p.source, p.published)}</div>'
-        for p in _distinct(passages)
-    ]
-    return (
-        f'<div class="sources checking"><h4>Checking {len(items)} passage(s)…</h4>'
-        + "".join(items)
-        + "</div>"
-    )
+    counts: dict[str, int] = {}
+    for p in passages:
+        counts[p.article_id] = counts.get(p.article_id, 0) + 1
+    items, listed = [], set()
+    for p in passages:
+        if p.article_id in listed:
+            continue
+        listed.add(p.article_id)
+        more = f" ({counts[p.article_id]} passages)" if counts[p.article_id] > 1 else ""
+        items.append(
+            f'<div class="source found">{_head(p.title, p.source, p.published)}{more}</div>'
+        )
+    heading = f"Checking {len(passages)} passage(s)…" if checking else "Passages found"
+    return f'<div class="sources checking"><h4>{heading}</h4>' + "".join(items) + "</div>"
 
 
 def _distinct(passages: list[Passage]) -> list[Passage]:

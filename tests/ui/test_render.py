@@ -5,7 +5,7 @@ from dataclasses import replace
 
 from rag.answer import Answer, Citation
 from ui.app import _messages, _restored, _saved
-from ui.render import answer_html, cards, draft_html, outlet, plain_text, sources_html
+from ui.render import answer_html, cards, draft_html, found_html, outlet, plain_text, sources_html
 
 PASSAGE = "Peskov spoke. “No rigid time frames,” he said. Talks go on in Geneva."
 
@@ -92,3 +92,17 @@ def test_a_saved_chat_is_restored_for_its_user_only_and_malformed_turns_are_drop
     assert _restored(broken, None) == []
     tampered = {"user": "", "turns": [{**saved["turns"][0], "question": "<img src=x>"}]}
     assert "<img" not in str(_messages(_restored(tampered, None)))  # shown literally
+
+
+def test_passages_being_checked_list_each_article_once():
+    from rag.types import Passage
+
+    def passage(article: str, start: int) -> Passage:
+        return Passage(
+            "text", 1.0, article, f"Title {article}", f"{article}.txt", None, start, start + 4
+        )
+
+    html = found_html([passage("a", 0), passage("b", 0), passage("a", 50)])
+    assert html.count('class="source found"') == 2 and "(2 passages)" in html
+    assert "Checking 3 passage(s)" in html
+    assert "Passages found" in found_html([passage("a", 0)], checking=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from contextlib import closing
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home at start
@@ -100,30 +101,65 @@ def _restored(saved: dict | None, user: str | None) -> list[dict]:
     return turns
 
 
+class Interrupts:
+    """Stop and New chat, asked of the answer a session is writing. The answer's own loop
+    reads them between stream events and writes the result itself, so one writer owns the
+    chat (a cancelled event's last output could land after the Stop handler's)."""
+
+    def __init__(self) -> None:
+        self._asked: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def ask(self, session: str | None, what: str) -> None:
+        with self._lock:
+            self._asked[session or ""] = what
+
+    def take(self, session: str | None) -> str | None:
+        with self._lock:
+            return self._asked.pop(session or "", None)
+
+
 def build_app(service: ChatService) -> gr.Blocks:
     """The whole page; ``service`` holds the pipeline shared by all sessions."""
     names = service.answerer_names()
 
-    def answer_turn(question, turns, answerer_name, passages, since, until, sources, user):
+    interrupts = Interrupts()
+
+    def answer_turn(question, turns, settings, request: gr.Request):
         """One turn, streamed: the passages as soon as they are found, the draft as it
-        is written, each sentence kept or struck out as it is verified, then the answer.
-        Outputs: chat, question box, sources, status, turns, saved, Ask, Stop."""
+        is written, each sentence kept or struck out as it is verified, then the answer;
+        Stop or New chat, between any two events. Outputs: chat, question box, sources,
+        status, turns, saved, Ask, Stop."""
+        answerer_name, passages, since, until, sources = settings
+        session, user = request.session_hash, request.username
         turn = {"question": question, "status": "pending", "html": draft_html(""), "verified": ""}
         turns, i = [*turns, turn], len(turns)
         keep = gr.update()
+        idle = (gr.update(visible=True), gr.update(visible=False))
 
         def view(status=keep, box=keep, saved=keep, busy=True):
             ask_stop = (gr.update(visible=not busy), gr.update(visible=busy))
             return _messages(turns), box, _panel(turns, i), status, turns, saved, *ask_stop
 
+        interrupts.take(session)  # a Stop pressed before this answer began is not for it
         yield view("", "")
         try:
             answerer = service.answerer(answerer_name)
             events = answerer.stream(
                 question, _history(turns[:-1]), _filter(since, until, sources), int(passages)
             )
-            with closing(events):  # Stop closes this generator: the model stops too
+            with closing(events):  # leaving the loop closes the stream: the model stops
                 for event in events:
+                    interrupted = interrupts.take(session)
+                    if interrupted == "new":
+                        yield [], keep, sources_html(None), "", [], _saved([], user), *idle
+                        return
+                    if interrupted == "stop":
+                        said = literal(turn["verified"])
+                        note = " *Stopped.*" if said else "*Stopped before any sentence was kept.*"
+                        turn.update(status="stopped", html=said + note, panel=turn.get("found"))
+                        yield view("Stopped.", busy=False)
+                        return
                     if isinstance(event, Retrieved):
                         turn["panel"] = found_html(event.passages)
                         turn["found"] = found_html(event.passages, checking=False)
@@ -154,8 +190,8 @@ def build_app(service: ChatService) -> gr.Blocks:
             keep = gr.update()
             yield keep, keep, keep, EMPTY_HINT, keep, keep, keep, keep
             return
-        settings = (answerer_name, passages, since, until, sources, request.username)
-        yield from answer_turn(message, list(turns or []), *settings)
+        settings = (answerer_name, passages, since, until, sources)
+        yield from answer_turn(message, list(turns or []), settings, request)
 
     def regenerate(turns, answerer_name, passages, since, until, sources, request: gr.Request):
         turns = list(turns or [])
@@ -163,20 +199,13 @@ def build_app(service: ChatService) -> gr.Blocks:
             keep = gr.update()
             yield keep, keep, keep, "Nothing to regenerate yet.", keep, keep, keep, keep
             return
-        settings = (answerer_name, passages, since, until, sources, request.username)
-        yield from answer_turn(turns[-1]["question"], turns[:-1], *settings)
+        settings = (answerer_name, passages, since, until, sources)
+        yield from answer_turn(turns[-1]["question"], turns[:-1], settings, request)
 
-    def stopped(turns, request: gr.Request):
-        """After Stop cancelled the answer: keep what was verified, say it was stopped."""
-        turns = list(turns or [])
-        if turns and turns[-1]["status"] == "pending":
-            turn = turns[-1]
-            said = literal(turn["verified"])
-            note = " *Stopped.*" if said else "*Stopped before a sentence was verified.*"
-            turn.update(status="stopped", html=said + note, panel=turn.get("found"))
-        idle = (gr.update(visible=True), gr.update(visible=False))
-        shown = len(turns) - 1 if turns else None
-        return _messages(turns), _panel(turns, shown), "Stopped.", turns, *idle
+    def stop_answer(request: gr.Request):
+        """Stop: the answer being written ends at its next event (the model with it)."""
+        interrupts.ask(request.session_hash, "stop")
+        return "Stopping…"
 
     def queued_note(message, turns):
         """Said at once when a question is sent during an answer: it is asked next."""
@@ -188,8 +217,10 @@ def build_app(service: ChatService) -> gr.Blocks:
         turns = _restored(saved, request.username)
         return _messages(turns), _panel(turns, len(turns) - 1 if turns else None), turns
 
-    def new_chat(request: gr.Request):
-        return [], sources_html(None), "", [], {"user": request.username or "", "turns": []}
+    def new_chat(turns, request: gr.Request):
+        if turns and turns[-1]["status"] == "pending":  # the answer being written ends too
+            interrupts.ask(request.session_hash, "new")
+        return [], sources_html(None), "", [], _saved([], request.username)
 
     def on_like(data: gr.LikeData, turns):
         index = data.index[0] if isinstance(data.index, list | tuple) else data.index
@@ -317,7 +348,7 @@ def build_app(service: ChatService) -> gr.Blocks:
         private = {"api_visibility": "private"}
         # one event for Enter and Ask: a question sent while an answer is generated waits
         # in the box and is asked when it ends ("always_last"), never dropped
-        asking = gr.on(
+        gr.on(
             [question.submit, ask.click], respond, [question, turns, *settings], outputs,
             trigger_mode="always_last", **private,
         )  # fmt: skip
@@ -325,14 +356,11 @@ def build_app(service: ChatService) -> gr.Blocks:
             [question.submit, ask.click], queued_note, [question, turns], [status],
             queue=False, trigger_mode="multiple", **private,
         )  # fmt: skip
-        regenerating = regen.click(regenerate, [turns, *settings], outputs, **private)
-        stop.click(
-            stopped, [turns], [chat, panel, status, turns, ask, stop],
-            cancels=[asking, regenerating], queue=False, **private,
-        )  # fmt: skip
-        fresh.click(
-            new_chat, None, [chat, panel, status, turns, saved], cancels=[asking], **private
-        )
+        regen.click(regenerate, [turns, *settings], outputs, **private)
+        stop.click(stop_answer, None, [status], queue=False, **private)
+        cleared = [chat, panel, status, turns, saved]
+        fresh.click(new_chat, [turns], cleared, queue=False, **private)
+        chat.clear(new_chat, [turns], cleared, queue=False, **private)
         # the page says when its saved chat is back (tests and scripts wait for it)
         app.load(restore, [saved], [chat, panel, turns], **private).then(
             None, js="() => { document.body.dataset.chatReady = '1'; }"

@@ -368,6 +368,7 @@ def test_stop_ends_the_answer_and_the_model_stops(page, app_url, service):
     page.locator("#timings").get_by_text("Stopped").wait_for(timeout=10_000)
     assert backend._lock.acquire(timeout=5)  # generation ended on the server too
     backend._lock.release()
+    page.wait_for_timeout(1500)  # nothing the cancelled answer was still sending lands later
     assert "Stopped" in page.locator("#chat .message-row").last.inner_text()
     assert page.locator("#ask").is_visible() and not page.locator("#stop").is_visible()
     page.locator("#regenerate").click()  # Regenerate asks the stopped question again

@@ -21,38 +21,11 @@ _BACK_WORDS = re.compile(
     re.IGNORECASE,
 )
 # Words that start a question (anything else after "And" is a subject: "And Ukraine?")
-_ASKING = frozenset(
-    [
-        "what",
-        "who",
-        "whom",
-        "whose",
-        "why",
-        "when",
-        "where",
-        "which",
-        "how",
-        "is",
-        "are",
-        "was",
-        "were",
-        "do",
-        "does",
-        "did",
-        "can",
-        "could",
-        "will",
-        "would",
-        "should",
-        "has",
-        "have",
-        "had",
-        "tell",
-        "give",
-        "name",
-        "list",
-    ]
-)
+_ASKING = frozenset((
+    "what", "who", "whom", "whose", "why", "when", "where", "which", "how", "is", "are", "was",
+    "were", "do", "does", "did", "can", "could", "will", "would", "should", "has", "have",
+    "had", "tell", "give", "name", "list",
+))  # fmt: skip
 _GENERIC = frozenset(["much", "many", "long", "often", "come", "exactly", "else", "more", "why"])
 _NAME_PHRASE = re.compile(r"[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*)*")
 

@@ -12,7 +12,7 @@ exactly as the product gets today's date. Then answer accuracy (the answer conta
 correct option) for the extractive and local LLM answerers on a sample of questions.
 Prints a table and writes JSON.
 
-    python bench/realtimeqa.py [--data DIR] [--sample 30] [--no-llm] [--no-langchain] [--out FILE]
+    python bench/realtimeqa.py [--data DIR] [--sample 103] [--no-llm] [--no-langchain] [--out FILE]
     python bench/realtimeqa.py --quantize int8 ...   # the int8 embedder, its own cached index
     python bench/realtimeqa.py --rescore-model DIR   # + re-scoring with a larger model
 
@@ -201,7 +201,9 @@ def main() -> int:
     parser.add_argument("--quantize", choices=QUANTIZATIONS, default="none", help="embedder")
     parser.add_argument("--chunk-tokens", type=int, default=Config().chunking.tokens)
     parser.add_argument("--chunk-overlap", type=int, default=Config().chunking.overlap)
-    parser.add_argument("--sample", type=int, default=30, help="questions for answer accuracy")
+    parser.add_argument(
+        "--sample", type=int, default=103, help="questions for answer accuracy (default: all)"
+    )
     parser.add_argument("--no-llm", action="store_true")
     parser.add_argument("--no-langchain", action="store_true", help="skip LangChain's recipe")
     parser.add_argument(

@@ -9,8 +9,8 @@ model, FAISS; its vectors cached under bench/out/realtimeqa-langchain), and the 
 hybrid retriever with its levers switched on one by one, ending with the shipped
 defaults. Every retriever gets the question's date as its "now" (``SearchFilter.now``),
 exactly as the product gets today's date. Then answer accuracy (the answer contains the
-correct option) for the extractive and local LLM answerers on a sample of questions.
-Prints a table and writes JSON.
+correct option) for the extractive and local LLM answerers on the dev questions (all 103
+by default). Prints a table and writes JSON.
 
     python bench/realtimeqa.py [--data DIR] [--sample 103] [--no-llm] [--no-langchain] [--out FILE]
     python bench/realtimeqa.py --quantize int8 ...   # the int8 embedder, its own cached index

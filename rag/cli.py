@@ -101,7 +101,9 @@ def cmd_build(args: argparse.Namespace) -> None:
 
 def cmd_add(args: argparse.Namespace) -> None:
     pipeline = open_pipeline(args)
-    urls = [p for p in args.paths if p.lower().startswith(("http://", "https://"))]
+    from rag.ingest.urls import is_web_url
+
+    urls = [p for p in args.paths if is_web_url(p)]
     paths = [p for p in args.paths if p not in urls]
     if urls:  # web pages: fetched safely, their text, title, date and canonical URL
         from rag.live.refresh import add_pages

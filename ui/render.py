@@ -10,6 +10,7 @@ from html import escape
 from urllib.parse import urlsplit
 
 from rag.answer import Answer, Citation
+from rag.ingest.urls import is_web_url
 from rag.types import Passage
 
 _MARKER = re.compile(r"\[(\d+)\]")
@@ -65,8 +66,8 @@ def draft_html(verified: str, draft: str = "", withdrawn: str = "") -> str:
 
 def outlet(source: str) -> str:
     """Where an article came from, for people: a web address's host, or the file name."""
-    if source.startswith(("http://", "https://")):
-        return urlsplit(source).hostname.removeprefix("www.") if urlsplit(source).hostname else ""
+    if is_web_url(source):
+        return (urlsplit(source).hostname or "").removeprefix("www.")
     return source.rsplit("/", 1)[-1]
 
 
@@ -74,7 +75,7 @@ def _head(title: str, source: str, date: str | None, numbers: str = "") -> str:
     link = (
         f' · <a class="source-link" href="{escape(source)}" target="_blank" '
         f'rel="noopener noreferrer">original ↗</a>'
-        if source.startswith(("http://", "https://"))
+        if is_web_url(source)
         else ""
     )
     return (
@@ -204,7 +205,7 @@ def plain_text(answer: Answer) -> str:
         return answer.text
     refs = [
         f"[{c.n}] {c.title} — {outlet(c.source)}, {c.date or 'undated'}"
-        + (f". {c.source}" if c.source.startswith(("http://", "https://")) else "")
+        + (f". {c.source}" if is_web_url(c.source) else "")
         + f"\n    “{' '.join(c.text.split())}”"
         for c in answer.citations
     ]

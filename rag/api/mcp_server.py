@@ -15,6 +15,7 @@ from rag.answer import Answer, Citation
 from rag.answer.answerer import MAX_PASSAGES
 from rag.errors import RagError
 from rag.filters import SearchFilter
+from rag.ingest.urls import is_web_url
 from rag.pipeline import Pipeline
 from rag.types import Passage
 
@@ -126,7 +127,7 @@ def _filter(since: str | None, until: str | None, source: list[str] | None) -> S
 
 
 def _url(source: str) -> str | None:
-    return source if source.lower().startswith(("http://", "https://")) else None
+    return source if is_web_url(source) else None
 
 
 def _passage(p: Passage) -> PassageOut:

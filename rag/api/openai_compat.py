@@ -21,6 +21,7 @@ from rag.answer.answerer import MAX_PASSAGES
 from rag.api.auth import LoginGuard, parse_users
 from rag.errors import InputError, RagError
 from rag.filters import SearchFilter
+from rag.ingest.urls import is_web_url
 from rag.pipeline import Pipeline
 from rag.text import printable
 
@@ -190,7 +191,7 @@ def annotations(answer: Answer) -> list[dict]:
     found = []
     for match in _MARKER.finditer(answer.text):
         cited = by_n.get(int(match.group(1)))
-        if cited is None or not cited.source.lower().startswith(("http://", "https://")):
+        if cited is None or not is_web_url(cited.source):
             continue
         span = {"start_index": match.start(), "end_index": match.end()}
         found.append({"type": "url_citation", "url_citation": {**span, "url": cited.source}})

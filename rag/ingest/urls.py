@@ -14,6 +14,12 @@ _TRACKING = re.compile(
 )
 
 
+def is_web_url(text: str) -> bool:
+    """Whether ``text`` is an http(s) URL (any case): a source a reader can open, or a
+    page to fetch."""
+    return text.lower().startswith(("http://", "https://"))
+
+
 def page_key(url: str | None) -> str | None:
     """The article page an http(s) URL names, as a comparable key; None for anything else,
     a site's front page included.

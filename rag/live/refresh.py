@@ -15,7 +15,7 @@ from pathlib import Path
 from rag.errors import InputError
 from rag.index import BuildReport
 from rag.ingest.loaders import Skipped
-from rag.ingest.urls import page_key
+from rag.ingest.urls import is_web_url, page_key
 from rag.live.feeds import Entry, parse_feed
 from rag.live.fetch import Fetcher
 from rag.live.pages import page_record
@@ -63,7 +63,7 @@ class FeedList:
         os.replace(tmp, self.path)
 
     def add(self, url: str) -> Feed:
-        if not url.lower().startswith(("http://", "https://")):
+        if not is_web_url(url):
             raise InputError(f"'{url}' is not an http(s) feed URL.")
         feeds = self.load()
         feed = feeds.setdefault(url, Feed(url, added=_now()))

@@ -41,8 +41,9 @@ class Rewrite:
 
 
 def refers_back(question: str) -> bool:
-    """Whether ``question`` leans on an earlier turn: an opener ("And ..."), "what about
-    X", a pronoun, or a word standing for the earlier subject ("that", "else")."""
+    """Whether ``question`` leans on an earlier turn: nothing of its own to look up
+    ("Why?"), an opener ("And ..."), "what about X", a pronoun, or a word standing for the
+    earlier subject ("that", "else")."""
     return bool(
         _says_nothing(question)
         or _OPENER.match(question)
@@ -100,17 +101,14 @@ def _resolve(question: str, previous: str | None) -> Rewrite:
         return Rewrite(question, question)
     names = _name_phrases(previous)
     topic = " ".join(_topic_words(previous))
-    ellipsis = _ELLIPSIS.match(question)
-    if ellipsis:  # "What about Koffler?": the earlier question about the new subject
-        subject = ellipsis.group(1)
-        asked = _swap(previous, names, subject) if names else f"{previous.rstrip('?')} {subject}?"
-        return Rewrite(asked, asked)
     core = _OPENER.sub("", question).strip()
     core = core[:1].upper() + core[1:]
-    if _OPENER.match(question) and core.split()[0].lower() not in _ASKING:
-        # "And Ukraine's leadership?": the earlier question about the new subject
-        subject = core.rstrip("?.! ")
-        asked = _swap(previous, names, subject) if names else f"{previous.rstrip('?')} {subject}?"
+    ellipsis = _ELLIPSIS.match(question)
+    if ellipsis or (_OPENER.match(question) and core.split()[0].lower() not in _ASKING):
+        # "What about Koffler?", "And Ukraine's leadership?": the earlier question, asked
+        # of the new subject
+        subject = ellipsis.group(1) if ellipsis else core.rstrip("?.! ")
+        asked = _swap(previous, names, subject)
         return Rewrite(asked, asked)
     pronoun = _outer_pronoun(core)
     if names and pronoun:  # "he": the earlier turn's person
@@ -155,8 +153,9 @@ def _topic_words(text: str) -> list[str]:
 
 
 def _swap(previous: str, names: list[str], subject: str) -> str:
-    """``previous`` with its first name replaced by ``subject`` (and any others dropped)."""
-    swapped = previous.replace(names[0], subject, 1)
+    """``previous`` with its first name replaced by ``subject``; with no name to replace,
+    ``subject`` added at its end."""
+    swapped = previous.replace(names[0], subject, 1) if names else previous
     return swapped if swapped != previous else f"{previous.rstrip('?')} {subject}?"
 
 

@@ -103,6 +103,8 @@ def _resolve(question: str, previous: str | None) -> Rewrite:
     topic = " ".join(_topic_words(previous))
     core = _OPENER.sub("", question).strip()
     core = core[:1].upper() + core[1:]
+    if not re.search(r"\w", core):  # "And?", "So": the earlier question, asked again
+        return Rewrite(previous, previous)
     ellipsis = _ELLIPSIS.match(question)
     if ellipsis or (_OPENER.match(question) and core.split()[0].lower() not in _ASKING):
         # "What about Koffler?", "And Ukraine's leadership?": the earlier question, asked

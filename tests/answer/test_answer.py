@@ -176,6 +176,8 @@ def test_follow_up_is_rewritten_only_when_it_refers_back(extractive):
         "What did Koffler say about timelines?"
     )
     assert "Peskov" in standalone("Why?", history).question
+    for bare in ("And", "So?", "and ,", "?"):  # nothing but an opener: the earlier question
+        assert standalone(bare, history) == Rewrite(CANONICAL, CANONICAL)
     answer = extractive.answer("And what did Koffler say?", history)
     assert answer.query == koffler.query
     assert not answer.abstained and "Koffler" in answer.text

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from rag.answer.support import support
@@ -28,14 +28,6 @@ def draft_text(text: str) -> str:
     """Unverified text as a reader may see it: no markers, whole or half-written (their
     numbers change once verified)."""
     return _OPEN_MARKER.sub("", parse_markers(text)[0])
-
-
-def complete_sentences(pieces: Iterable[str]) -> Iterator[str]:
-    """Re-chunk a token stream into whole sentences, each with its trailing markers."""
-    buffer = SentenceBuffer()
-    for piece in pieces:
-        yield from buffer.feed(piece)
-    yield from buffer.flush()
 
 
 class SentenceBuffer:

@@ -13,7 +13,7 @@ from rag.answer import (
     Retrieved,
     Withdrawn,
 )
-from rag.answer.citations import complete_sentences, parse_markers, place_markers
+from rag.answer.citations import SentenceBuffer, parse_markers, place_markers
 from rag.answer.followup import Rewrite, standalone, standalone_query
 from rag.errors import InputError
 from tests.conftest import CANONICAL, PESKOV_QUOTE, pipeline_at
@@ -204,7 +204,9 @@ def test_marker_helpers():
     assert parse_markers("It rained [2, 1] hard [3].") == ("It rained hard.", [2, 1, 3])
     assert place_markers("It rained.", [1, 2]) == "It rained [1][2]."
     streamed = ["Peskov war", "ned [1]. Then he ", "left. [2] And the U.S", ". agreed [3]. ", "End"]
-    assert list(complete_sentences(streamed)) == [
+    buffer = SentenceBuffer()
+    released = [s for piece in streamed for s in buffer.feed(piece)] + buffer.flush()
+    assert released == [
         "Peskov warned [1].",
         "Then he left. [2]",
         "And the U.S. agreed [3].",

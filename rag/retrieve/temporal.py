@@ -212,5 +212,5 @@ def relevance(similarity: np.ndarray, shares_terms: np.ndarray) -> np.ndarray:
         return np.ones(0)
     floor, middle = float(similarity.min()), float(np.median(similarity))
     spread = middle - floor
-    dense = np.clip((similarity - floor) / spread, 0, 1) if spread > 0 else 0 * similarity + 1
+    dense = np.clip((similarity - floor) / spread, 0, 1) if spread > 0 else np.ones_like(similarity)
     return np.where(shares_terms, 1.0, dense)

@@ -5,6 +5,7 @@ and answer text is kept out of Markdown's reach, so nothing in it loads or links
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from html import escape
 from urllib.parse import urlsplit
@@ -89,15 +90,12 @@ def found_html(passages: list[Passage], checking: bool = True) -> str:
     stopped before it was finished; an article with several passages is listed once."""
     if not passages:
         return '<div class="sources-empty">No passage found.</div>'
-    counts: dict[str, int] = {}
-    for p in passages:
-        counts[p.article_id] = counts.get(p.article_id, 0) + 1
-    items, listed = [], set()
-    for p in passages:
-        if p.article_id in listed:
-            continue
-        listed.add(p.article_id)
-        more = f" ({counts[p.article_id]} passages)" if counts[p.article_id] > 1 else ""
+    counts = Counter(p.article_id for p in passages)
+    firsts = {p.article_id: p for p in reversed(passages)}  # each article's best passage
+    items = []
+    for article_id in counts:  # in order of first appearance
+        p, n = firsts[article_id], counts[article_id]
+        more = f" ({n} passages)" if n > 1 else ""
         items.append(
             f'<div class="source found">{_head(p.title, p.source, p.published)}{more}</div>'
         )

@@ -77,6 +77,17 @@ def _finished(question: str, answer: Answer, turn: int) -> dict:
     }
 
 
+def _busy(turns: list[dict] | None) -> bool:
+    """Whether the session's last turn is still being answered."""
+    return bool(turns) and turns[-1]["status"] == "pending"
+
+
+def _status_only(text: str) -> tuple:
+    """The answering events' outputs with only the status line changed."""
+    keep = gr.update()
+    return keep, keep, keep, text, keep, keep, keep, keep
+
+
 def _saved(turns: list[dict], user: str | None) -> dict:
     done = [t for t in turns if t["status"] == "done"][-SAVED_TURNS:]
     return {
@@ -135,7 +146,6 @@ def build_app(service: ChatService) -> gr.Blocks:
         turn = {"question": question, "status": "pending", "html": draft_html(""), "verified": ""}
         turns, i = [*turns, turn], len(turns)
         keep = gr.update()
-        idle = (gr.update(visible=True), gr.update(visible=False))
 
         def view(status=keep, box=keep, saved=keep, busy=True):
             ask_stop = (gr.update(visible=not busy), gr.update(visible=busy))
@@ -152,7 +162,8 @@ def build_app(service: ChatService) -> gr.Blocks:
                 for event in events:
                     interrupted = interrupts.take(session)
                     if interrupted == "new":
-                        yield [], keep, sources_html(None), "", [], _saved([], user), *idle
+                        turns = []
+                        yield view("", saved=_saved(turns, user), busy=False)
                         return
                     if interrupted == "stop":
                         said = literal(turn["verified"])
@@ -187,8 +198,7 @@ def build_app(service: ChatService) -> gr.Blocks:
         message, turns, answerer_name, passages, since, until, sources, request: gr.Request
     ):
         if not (message or "").strip():  # a hint where the status goes: no overlay, no error
-            keep = gr.update()
-            yield keep, keep, keep, EMPTY_HINT, keep, keep, keep, keep
+            yield _status_only(EMPTY_HINT)
             return
         settings = (answerer_name, passages, since, until, sources)
         yield from answer_turn(message, list(turns or []), settings, request)
@@ -196,8 +206,7 @@ def build_app(service: ChatService) -> gr.Blocks:
     def regenerate(turns, answerer_name, passages, since, until, sources, request: gr.Request):
         turns = list(turns or [])
         if not turns:
-            keep = gr.update()
-            yield keep, keep, keep, "Nothing to regenerate yet.", keep, keep, keep, keep
+            yield _status_only("Nothing to regenerate yet.")
             return
         settings = (answerer_name, passages, since, until, sources)
         yield from answer_turn(turns[-1]["question"], turns[:-1], settings, request)
@@ -209,7 +218,7 @@ def build_app(service: ChatService) -> gr.Blocks:
 
     def queued_note(message, turns):
         """Said at once when a question is sent during an answer: it is asked next."""
-        if (message or "").strip() and turns and turns[-1]["status"] == "pending":
+        if (message or "").strip() and _busy(turns):
             return f"Queued: “{message.strip()[:80]}” is asked when this answer ends."
         return gr.update()
 
@@ -218,7 +227,7 @@ def build_app(service: ChatService) -> gr.Blocks:
         return _messages(turns), _panel(turns, len(turns) - 1 if turns else None), turns
 
     def new_chat(turns, request: gr.Request):
-        if turns and turns[-1]["status"] == "pending":  # the answer being written ends too
+        if _busy(turns):  # the answer being written ends too
             interrupts.ask(request.session_hash, "new")
         return [], sources_html(None), "", [], _saved([], request.username)
 

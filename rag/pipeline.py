@@ -18,6 +18,7 @@ from rag.answer import (
     Generator,
     LLMGenerator,
 )
+from rag.answer.answerability import Gate, SpacyTagger, load_gates
 from rag.answer.instructions import InstructionDetector
 from rag.config import Config, EmbeddingConfig
 from rag.embed import Embedder, create_embedder
@@ -80,6 +81,8 @@ class Pipeline:
         self._retriever: Retriever | None = None
         self._answerers: dict[str, Answerer] = {}
         self._instructions: InstructionDetector | None = None
+        self._gate_table: dict[str, Gate] | None = None
+        self._entities: SpacyTagger | None = None
         # no index yet, or a damaged one: reads report it; a build replaces it
         with contextlib.suppress(IndexNotFoundError, IndexCorruptError):
             self._adopt(Index.load(config.index_dir))
@@ -143,10 +146,34 @@ class Pipeline:
             if name not in self._answerers:
                 answer = self.config.answer
                 scorer = EvidenceScorer(self.embedder, answer.lexical_weight, self._detector())
+                generator = self._generator(name)
+                # a model answer that fails verification falls back to quoting the evidence
+                quotes = self._generator("extractive") if generator.name != "extractive" else None
                 self._answerers[name] = Answerer(
-                    self.retriever, scorer, self._generator(name), self.config.answer
+                    self.retriever,
+                    scorer,
+                    generator,
+                    answer,
+                    self._gates(),
+                    self._tagger(),
+                    quotes,
                 )
             return self._answerers[name]
+
+    def _gates(self) -> dict[str, Gate]:
+        """The answerability gates, read once (none when ``answer.gates`` is ``off``)."""
+        if self._gate_table is None:
+            path = self.config.answer.gates
+            self._gate_table = {} if path == "off" else load_gates(path)
+        return self._gate_table
+
+    def _tagger(self) -> SpacyTagger | None:
+        """The entity tagger, its model loaded now (once per process) rather than during
+        the first question, or None when ``answer.ner_model`` is empty."""
+        if self._entities is None and self.config.answer.ner_model:
+            self._entities = SpacyTagger(self.config.answer.ner_model)
+            _ = self._entities.nlp
+        return self._entities
 
     def _detector(self) -> InstructionDetector | None:
         """The one instruction detector (fitted once, for the embedder), or None when

@@ -33,6 +33,7 @@ def test_every_flat_name_is_unique_and_reaches_a_field():
         ("RAG_EMBED_TITLE", "maybe", "RAG_EMBED_TITLE='maybe' is not true or false."),
         ("RAG_CHUNK_OVERLAP", "150", "chunk_overlap must be between 0 and half of chunk_tokens"),
         ("RAG_QUANTIZE", "int4", "quantize must be one of none, int8"),
+        ("RAG_CHUNK_FUSION", "sum", "chunk_fusion must be one of auto, rank, score"),
         ("RAG_PASSAGES", "0", "passages must be 1 to 50"),
     ],
 )

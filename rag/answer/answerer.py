@@ -1,5 +1,6 @@
-"""The answer step: retrieve, weigh evidence, generate, verify each sentence, stream, or
-abstain. It depends on a Retriever, an EvidenceScorer and a Generator only."""
+"""The answer step: retrieve, weigh evidence, decide answerability, generate, verify each
+sentence, stream, or abstain. It depends on a Retriever, an EvidenceScorer, a Generator
+and the answerability gates only."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import closing
 from itertools import chain
 
+from rag.answer.answerability import EntityTagger, Gate, Signals, mark_answer_types, measure
 from rag.answer.citations import CitationVerifier, SentenceBuffer, draft_text, parse_markers
 from rag.answer.evidence import EvidenceScorer
 from rag.answer.followup import standalone
@@ -43,8 +45,14 @@ class Answerer:
     The ``generator`` writes text with ``[n]`` markers over the (focused) passages; every
     sentence is checked against the passage it cites by a :class:`CitationVerifier` and
     kept, re-attached or dropped; citations are renumbered 1..n. The answerer abstains
-    when the evidence is weak (``config.min_evidence``), when the question names someone
-    no passage mentions, or when no generated sentence survives verification.
+    when the question names someone no passage mentions, when the answerability
+    ``gates`` judge the evidence does not answer it (``llm`` when the generator gives its
+    own opinion, else ``evidence``; without gates, below ``config.min_evidence``), or
+    when no generated sentence survives verification and there is no ``fallback``:
+    a generator (the extractive one, for an LLM) whose verified sentences answer when
+    the gate found the question answerable but none of the model's sentences held up.
+    ``tagger`` finds the named entities the expected-answer-type signal reads (None:
+    that signal is off).
     """
 
     def __init__(
@@ -53,9 +61,13 @@ class Answerer:
         scorer: EvidenceScorer,
         generator: Generator,
         config: AnswerConfig | None = None,
+        gates: dict[str, Gate] | None = None,
+        tagger: EntityTagger | None = None,
+        fallback: Generator | None = None,
     ):
         self.retriever, self.scorer, self.generator = retriever, scorer, generator
         self.config = config or AnswerConfig()
+        self.gates, self.tagger, self.fallback = gates or {}, tagger, fallback
 
     @property
     def name(self) -> str:
@@ -106,21 +118,32 @@ class Answerer:
         question, query = rewrite.question, rewrite.query
         found = self.retriever.retrieve(query, passages or self.config.passages, search_filter)
         yield Retrieved(query, found)
-        evidence = self.scorer.score(question, found)
+        evidence = mark_answer_types(question, self.scorer.score(question, found), self.tagger)
         timings["retrieve"] = time.perf_counter() - started
         if self._weak(question, found, evidence):
             yield self._abstain(query, found, timings)
             return
-        context = Context(question, query, found, evidence, history)
-        context = self.generator.focus(context)
+        context = self.generator.focus(Context(question, query, found, evidence, history))
+        if self.gates:
+            tick = time.perf_counter()
+            signals = self.signals(evidence, context)
+            timings["assess"] = time.perf_counter() - tick  # entities, the model's opinion
+        if self.gates and not self._answerable(signals):
+            yield self._abstain(query, found, timings)
+            return
         verifier = CitationVerifier(context.passages, context.evidence, self.config.support)
         parts: list[str] = []
         generate_started = time.perf_counter()
         timings["verify"] = 0.0
-        for event in self._sentences(context, verifier, question, timings):
+        for event in self._sentences(self.generator, context, verifier, question, timings):
             if isinstance(event, Delta):
                 parts.append(event.text.strip())
             yield event
+        if not parts and self.fallback is not None:  # answerable, but nothing held up
+            for event in self._sentences(self.fallback, context, verifier, question, timings):
+                if isinstance(event, Delta):
+                    parts.append(event.text.strip())
+                yield event
         timings["generate"] = time.perf_counter() - generate_started - timings["verify"]
         if not parts:
             yield self._abstain(query, found, timings)
@@ -129,13 +152,18 @@ class Answerer:
         yield Answer(" ".join(parts), verifier.citations, False, query, timings, context.passages)
 
     def _sentences(
-        self, context: Context, verifier: CitationVerifier, question: str, timings: dict
+        self,
+        generator: Generator,
+        context: Context,
+        verifier: CitationVerifier,
+        question: str,
+        timings: dict,
     ) -> Iterator[Draft | Delta | Withdrawn]:
-        """The generator's text as drafts, each completed sentence verified: kept (Delta)
+        """``generator``'s text as drafts, each completed sentence verified: kept (Delta)
         or withdrawn. Generation stops at ``config.max_sentences`` kept sentences, and
         when the consumer stops reading (the stream is closed: the model stops too)."""
         buffer, kept, shown = SentenceBuffer(), 0, ""
-        with closing(self.generator.generate(context)) as pieces:
+        with closing(generator.generate(context)) as pieces:
             for piece in chain(pieces, [None]):  # None: the end, flush what is left
                 for sentence in buffer.feed(piece) if piece is not None else buffer.flush():
                     tick = time.perf_counter()
@@ -179,7 +207,35 @@ class Answerer:
             return True
         if all(missing_names(query, [p]) for p in passages):
             return True
-        return evidence[0].score < self.config.min_evidence
+        return not self.gates and evidence[0].score < self.config.min_evidence
+
+    def assess(self, question: str, history: list[dict] | None = None) -> Signals | None:
+        """The signals the gate reads for ``question``, as :meth:`stream` finds them
+        (``None`` when a rule abstains first: only instructions, or names no passage
+        mentions). For fitting and inspecting the gates."""
+        asked = strip_instructions(_clean(question))
+        if not asked:
+            return None
+        rewrite = standalone(asked, history or [])
+        found = self.retriever.retrieve(rewrite.query, self.config.passages)
+        evidence = mark_answer_types(
+            rewrite.question, self.scorer.score(rewrite.question, found), self.tagger
+        )
+        if self._weak(rewrite.question, found, evidence):
+            return None
+        context = Context(rewrite.question, rewrite.query, found, evidence, history or [])
+        return self.signals(evidence, self.generator.focus(context))
+
+    def signals(self, evidence: list[Evidence], context: Context) -> Signals:
+        """What the evidence says about answering: the scored sentences' signals and the
+        generator's own opinion of the focused ``context``."""
+        return measure(context.question, evidence, self.generator.judge(context))
+
+    def _answerable(self, signals: Signals) -> bool:
+        """The gate's decision: ``llm`` when the generator gave its opinion, else
+        ``evidence``."""
+        gate = self.gates.get("llm" if signals.judge is not None else "evidence")
+        return gate is None or gate.answerable(signals)
 
     @staticmethod
     def _abstain(query: str, passages: list[Passage], timings: dict[str, float]) -> Answer:

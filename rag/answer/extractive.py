@@ -33,8 +33,7 @@ class ExtractiveGenerator(Generator):
 
     def generate(self, context: Context) -> Iterator[str]:
         config = self.config
-        best = context.evidence[0].score
-        floor = max(config.min_evidence, config.extractive_keep * best)
+        floor = config.extractive_keep * context.evidence[0].score
         chosen = [e for e in context.evidence[: config.max_sentences] if e.score >= floor]
         for evidence in list(chosen):
             if _NEEDS_ANTECEDENT.search(evidence.text):

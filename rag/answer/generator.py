@@ -10,7 +10,8 @@ from rag.answer.types import Context
 
 
 class Generator(ABC):
-    """Subclasses implement :meth:`generate`; :meth:`focus` may narrow what they see."""
+    """Subclasses implement :meth:`generate`; :meth:`focus` may narrow what they see and
+    :meth:`judge` give the model's view of answerability."""
 
     name = "generator"
 
@@ -18,6 +19,11 @@ class Generator(ABC):
         """The context the generator will see (default: all of it). Markers in the text
         refer to the focused context's passages, numbered from 1."""
         return context
+
+    def judge(self, context: Context) -> float | None:
+        """The generator's own probability that the focused passages answer the question
+        (``None``: it has no opinion). One signal of the answerability gate."""
+        return None
 
     @abstractmethod
     def generate(self, context: Context) -> Iterator[str]:

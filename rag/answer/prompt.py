@@ -53,9 +53,15 @@ def focus(context: Context, budget: int) -> Context:
     return replace(context, passages=passages, evidence=evidence)
 
 
-def build_messages(context: Context) -> Messages:
+ANSWER_ASK = "Answer with the specific words from the passages that answer it."
+JUDGE_ASK = "Do the passages answer the question? Reply yes or no."
+
+
+def build_messages(context: Context, ask: str = ANSWER_ASK) -> Messages:
     """System and user messages for a focused context; sentences keep reading order (a
-    quote's "he said" stays right after the sentence naming the speaker)."""
+    quote's "he said" stays right after the sentence naming the speaker). ``ask`` is the
+    closing line (:data:`JUDGE_ASK` asks whether the passages answer at all): everything
+    before it is shared, so llama.cpp's prompt cache computes it once for both."""
     blocks = []
     for number, passage in enumerate(context.passages):
         sentences = sorted(
@@ -66,8 +72,5 @@ def build_messages(context: Context) -> Messages:
         title = escape(passage.title, quote=True)
         blocks.append(f'<passage n="{number + 1}" title="{title}"{date}>\n{body}\n</passage>')
     # the closing reminder measurably keeps small models to the passages' wording
-    user = (
-        "Passages:\n" + "\n".join(blocks) + f"\n\nQuestion: {context.question}\n"
-        "Answer with the specific words from the passages that answer it."
-    )
+    user = "Passages:\n" + "\n".join(blocks) + f"\n\nQuestion: {context.question}\n{ask}"
     return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]

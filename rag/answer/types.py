@@ -21,6 +21,8 @@ class Evidence:
     similarity: float  # cosine(question, sentence with its lead-in)
     coverage: float  # share of the question's content words present
     lead: str = ""  # the text that gives the sentence its context
+    # holds an entity of the type the question asks for (None: no type asked, or unchecked)
+    typed: bool | None = None
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import queue
 import threading
@@ -28,6 +29,18 @@ class LLMBackend(ABC):
 
     @abstractmethod
     def stream(self, messages: Messages, max_tokens: int = 256) -> Iterator[str]: ...
+
+    def yes_probability(self, messages: Messages) -> float | None:
+        """The model's probability that its reply to a yes/no question starts with "yes"
+        (from the first token's log-probabilities), or ``None`` when it cannot say."""
+        return None
+
+
+def yes_share(top: list[tuple[str, float]]) -> float | None:
+    """P(yes) / (P(yes) + P(no)) among a first token's ``(token, logprob)`` candidates."""
+    yes = sum(math.exp(lp) for token, lp in top if token.strip().lower() == "yes")
+    no = sum(math.exp(lp) for token, lp in top if token.strip().lower() == "no")
+    return yes / (yes + no) if yes + no else None
 
 
 class OpenAIBackend(LLMBackend):
@@ -80,6 +93,23 @@ class OpenAIBackend(LLMBackend):
                 f"The OpenAI-compatible server at {self.client.base_url} failed: {exc}. "
                 "Check --base-url / OPENAI_BASE_URL, the model name and the API key."
             ) from None
+
+    def yes_probability(self, messages: Messages) -> float | None:
+        from openai import OpenAIError
+
+        try:
+            reply = self.client.chat.completions.create(
+                model=self.model,
+                messages=messages,
+                max_tokens=1,
+                temperature=0,
+                logprobs=True,
+                top_logprobs=10,
+            )
+            first = reply.choices[0].logprobs.content[0]
+        except (OpenAIError, AttributeError, IndexError, TypeError):
+            return None  # a server without log-probabilities: the gate goes without
+        return yes_share([(t.token, t.logprob) for t in first.top_logprobs])
 
 
 class LlamaCppBackend(LLMBackend):
@@ -166,6 +196,26 @@ class LlamaCppBackend(LLMBackend):
                         yield text
         finally:  # the reader stopped (Stop, a closed connection): so does the model
             stop.set()
+
+    def yes_probability(self, messages: Messages) -> float | None:
+        request = {
+            "messages": messages,
+            "max_tokens": 1,
+            "temperature": 0,
+            "logprobs": True,
+            "top_logprobs": 10,
+            # the answer prompt that follows shares this prompt's prefix: it is computed once
+            "cache_prompt": self.cache_prompt,
+        }
+        try:
+            with self._lock:
+                reply = self.server.handle_chat_completions(request)
+            top = reply["choices"][0]["logprobs"]["content"][0]["top_logprobs"]
+        except (KeyError, IndexError, TypeError):
+            return None
+        except Exception as exc:
+            raise RagError(f"The local model failed: {exc}") from None
+        return yes_share([(t["token"], t["logprob"]) for t in top])
 
 
 #: LLM backends by answerer name.

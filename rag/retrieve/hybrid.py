@@ -13,7 +13,7 @@ from rag.embed import Embedder
 from rag.filters import SearchFilter
 from rag.index import Index
 from rag.retrieve.base import Retriever
-from rag.retrieve.fusion import Ranking, reciprocal_rank_fusion
+from rag.retrieve.fusion import Ranking, reciprocal_rank_fusion, score_fusion
 from rag.retrieve.temporal import RecencyPrior, relevance, time_scope
 from rag.types import Passage
 
@@ -85,6 +85,33 @@ class HybridRetriever(Retriever):
             )
         return rankings, np.asarray(top, dtype=np.int64)
 
+    def _fuse_chunks(self, dense_ids, dense_scores, bm25_ids, bm25_scores, depth: int):
+        """The chunk lists fused by rank, by min-max score, or (``auto``) by both, the
+        score's share being the share of the collection the lists cover.
+
+        Rank fusion is robust to scores on different scales, and when each list is a short
+        head of a large collection, being in it at all says much. When the lists hold
+        (nearly) every chunk, as in a small collection on one story, ranks say little: a
+        list of near-equal cosines then outvotes a clear BM25 winner, and the scores' gaps
+        are what tell them apart (docs/benchmarks.md, "Chunk fusion")."""
+        mode = self.fusion.chunk_fusion
+        top = 1.0 / (self.fusion.rrf_k + 1)  # a list's best chunk counts as much either way
+        ranked = reciprocal_rank_fusion(
+            [Ranking(dense_ids, 1.0, self.fusion.rrf_k), Ranking(bm25_ids, 1.0, self.fusion.rrf_k)]
+        )
+        share = {"rank": 0.0, "score": 1.0}.get(
+            mode, min(1.0, depth / max(1, len(self.index.chunks)))
+        )
+        if share == 0.0:
+            return ranked
+        scored = score_fusion(
+            [
+                Ranking(dense_ids, top, scores=dense_scores),
+                Ranking(bm25_ids, top, scores=bm25_scores),
+            ]
+        )
+        return {i: (1 - share) * ranked[i] + share * scored.get(i, 0.0) for i in ranked}
+
     def _rank(
         self, query: str, vector: np.ndarray, k: int, search_filter: SearchFilter | None
     ) -> list[Passage]:
@@ -92,11 +119,9 @@ class HybridRetriever(Retriever):
         articles = index.article_mask(search_filter)
         allowed = articles[index.chunk_article] if articles is not None else None
         depth = max(fusion.candidates, k)
-        dense_ids, _ = index.store.search(vector, depth, allowed)
+        dense_ids, dense_scores = index.store.search(vector, depth, allowed)
         bm25_ids, bm25_scores = index.bm25.search(query, depth, allowed)
-        fused = reciprocal_rank_fusion(
-            [Ranking(dense_ids, 1.0, fusion.rrf_k), Ranking(bm25_ids, 1.0, fusion.rrf_k)]
-        )
+        fused = self._fuse_chunks(dense_ids, dense_scores, bm25_ids, bm25_scores, depth)
         article_lists, matching = self._article_rankings(query, vector, articles)
         article_score = np.zeros(len(index.articles))
         by_article = reciprocal_rank_fusion(article_lists)

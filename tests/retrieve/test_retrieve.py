@@ -9,7 +9,7 @@ from rag.errors import InputError
 from rag.filters import SearchFilter
 from rag.index import Index
 from rag.retrieve import BM25Retriever, DenseRetriever, HybridRetriever
-from rag.retrieve.fusion import Ranking, reciprocal_rank_fusion
+from rag.retrieve.fusion import Ranking, reciprocal_rank_fusion, score_fusion
 from rag.retrieve.langchain import LangChainRetriever
 from tests.conftest import CANONICAL, PESKOV_QUOTE, pipeline_at
 
@@ -185,3 +185,39 @@ def test_reciprocal_rank_fusion_sums_weighted_reciprocal_ranks():
     assert list(fused) == [7, 3, 9]  # in the order first met
     assert fused == pytest.approx({7: 1 / 61, 3: 1 / 62 + 2 / 11, 9: 2 / 12})
     assert reciprocal_rank_fusion([]) == {}
+
+
+def test_score_fusion_sums_weighted_min_max_scores():
+    fused = score_fusion(
+        [Ranking([1, 2, 3], 2.0, scores=[10.0, 6.0, 2.0]), Ranking([2, 4], 1.0, scores=[0.5, 0.5])]
+    )
+    # a list of equal scores counts 1 for each of its items
+    assert fused == pytest.approx({1: 2.0, 2: 2.0 * 0.5 + 1.0, 3: 0.0, 4: 1.0})
+    assert score_fusion([Ranking([], 1.0, scores=[])]) == {}
+
+
+@pytest.mark.parametrize(
+    ("question", "evidence"),
+    [
+        (
+            "What did the White House press secretary say about Trump's frustration?",
+            "he has grown frustrated with both sides of this war",
+        ),
+        (
+            "What does Ukraine's bargaining power depend on?",
+            "bargaining power depends on military and financial support from allies",
+        ),
+    ],
+)
+def test_small_collections_fuse_chunk_lists_by_score(sample, embedder, question, evidence):
+    """Over the sample articles the chunk lists hold every chunk, so ``auto`` fuses by
+    score: a passage BM25 puts first by a wide margin is not outvoted by a nearly flat
+    list of cosines, as it is by rank fusion."""
+    auto = HybridRetriever(sample.index, embedder, FusionConfig(chunk_fusion="auto"))
+    score = HybridRetriever(sample.index, embedder, FusionConfig(chunk_fusion="score"))
+    rank = HybridRetriever(sample.index, embedder, FusionConfig(chunk_fusion="rank"))
+    assert [p.chunk_id for p in auto.retrieve(question, 5)] == [
+        p.chunk_id for p in score.retrieve(question, 5)
+    ]
+    assert evidence in auto.retrieve(question, 1)[0].text
+    assert evidence not in rank.retrieve(question, 1)[0].text

@@ -79,6 +79,17 @@ def load_corpus(data: Path, folder: Path) -> tuple[Path, dict[str, str]]:
     return path, {doc: kept.get(page_key(a.source), a.id) for doc, a in pairs}
 
 
+# (answer contains the option, abstained, its passages contain it) -> where it was lost
+LOSSES = {
+    (True, False, True): "correct",
+    (True, False, False): "correct",
+    (False, True, True): "abstained, a retrieved passage holds the option",
+    (False, True, False): "abstained, no retrieved passage holds it",
+    (False, False, True): "answered, its passages hold the option but the answer misses it",
+    (False, False, False): "answered from passages without the option",
+}
+
+
 def dev_queries(data: Path) -> list[dict]:
     """The dev questions, one JSON object a line."""
     lines = (data / "queries_dev.jsonl").read_text(encoding="utf-8").splitlines()
@@ -317,15 +328,22 @@ def main() -> int:
     results["answers"] = {}
     for name, answerer in answerers.items() if sample else ():
         correct = abstained = 0
+        lost: Counter = Counter()  # where a question's answer was lost (#23)
         for q in sample:
             asked = SearchFilter(now=q["question_date"])
             answer = answerer.answer(q["question"], search_filter=asked)
+            options = [a.strip('“”"') for a in q["answers"]]
+            right = any(contains(answer.text, a) for a in options)
+            # the passages it drew on (abstaining: those retrieved) hold the option
+            held = any(contains(p.text, a) for p in answer.passages for a in options)
             abstained += answer.abstained
-            correct += any(contains(answer.text, a.strip('“”"')) for a in q["answers"])
+            correct += right
+            lost[LOSSES[(right, answer.abstained, held)]] += 1
         results["answers"][name] = {
             "accuracy": correct / len(sample),
             "abstained": abstained / len(sample),
             "sample": len(sample),
+            "breakdown": {k: lost[k] / len(sample) for k in dict.fromkeys(LOSSES.values())},
         }
 
     print(
@@ -361,6 +379,8 @@ def main() -> int:
             f"answer accuracy ({name}, first {a['sample']} questions): {a['accuracy']:.3f} "
             f"(abstained on {a['abstained']:.0%})"
         )
+        for where, share in a["breakdown"].items():
+            print(f"  {share:6.1%}  {where}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2))
     print(f"wrote {args.out}")

@@ -1,6 +1,7 @@
 """Sample-corpus figures: index build time, retrieval latency, and each answerer's time to
 the passages, to the first text (draft), to the first verified sentence, and in total; the
-local model with and without its prompt cache. Prints a table and writes JSON
+local model with and without its prompt cache, and without the answerability gate's
+yes/no call. Prints a table and writes JSON
 (default bench/out/sample.json).
 
     python bench/sample.py [--repeats 5] [--out bench/out/sample.json] [--no-llm]
@@ -84,7 +85,12 @@ def main() -> None:
             # the same model behind llama.cpp's OpenAI-compatible HTTP server on loopback
             address = local.generator.backend.server.listening_address
             server = LLMGenerator(OpenAIBackend(base_url=f"{address}/v1", model="local"))
-            answerers["openai"] = Answerer(retriever, local.scorer, server, local.config)
+            parts = (local.config, local.gates, local.tagger, local.fallback)
+            answerers["openai"] = Answerer(retriever, local.scorer, server, *parts)
+            # the same, without the gate's one-token yes/no call before the answer
+            answerers["local (no answerability call)"] = Answerer(
+                retriever, local.scorer, local.generator, local.config, None, local.tagger
+            )
         results["answerers"] = {}
         runs = [(name, answerer, None) for name, answerer in answerers.items()]
         if "local" in answerers:  # the same model with its prompt cache off

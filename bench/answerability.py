@@ -11,7 +11,10 @@ figures beside them. ``--write`` saves the gates fitted on all questions to
 rag/answer/data/answerability.json. Prints a table, writes JSON.
 
     python bench/answerability.py [--answerer extractive|local|both] [--folds 10]
-                                  [--repeats 5] [--write] [--out FILE]
+                                  [--repeats 5] [--write] [--out FILE] [--rows FILE]
+
+Collecting answers takes ~25 minutes for both answerers; ``--rows FILE`` refits from the
+rows a run wrote (its ``--out``) in seconds.
 
 ``evidence`` gates read the evidence signals; ``llm`` gates add the local model's own
 yes/no probability that the passages answer (its ``judge``).
@@ -23,7 +26,7 @@ import argparse
 import json
 import sys
 import tempfile
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from pathlib import Path
 
 import numpy as np
@@ -49,7 +52,7 @@ SETS = {
     "project": ROOT / "eval/questions.jsonl",
     "conversations": ROOT / "eval/conversations.jsonl",
 }
-EVIDENCE = ("relevance", "similarity", "coverage", "typed", "focus")
+EVIDENCE = ("relevance", "similarity", "coverage", "typed")
 FEATURES = {"evidence": EVIDENCE, "llm": (*EVIDENCE, "judge")}
 FALSE_ABSTENTION = 0.05
 C = 1.0  # L2 strength of the logistic fit (sklearn's default): few features, few questions
@@ -64,6 +67,9 @@ def collect(pipeline: Pipeline, name: str) -> list[dict]:
         history: list[dict] = []
         for question, asked in conversations(load_questions(path)):
             history = history if asked else []
+            # the signals first, as Answerer.stream reads them: the yes/no prompt then
+            # meets llama.cpp's prompt cache in the state it does when answering
+            signals = answerer.assess(question.question, history)
             answer = answerer.answer(question.question, history)
             row = {
                 "set": set_name,
@@ -74,10 +80,8 @@ def collect(pipeline: Pipeline, name: str) -> list[dict]:
                 and not answer.abstained
                 and answer_correct(question, answer.text),
                 "abstained": answer.abstained,
-                "signals": None,
+                "signals": asdict(signals) if signals is not None else None,
             }
-            signals = answerer.assess(question.question, history)
-            row["signals"] = asdict(signals) if signals is not None else None
             rows.append(row)
             if question.conversation:
                 history = [*history, {"role": "user", "content": question.question}]
@@ -107,12 +111,17 @@ def fit(rows: list[dict], features: tuple[str, ...]) -> Gate:
     return Gate(gate.features, gate.weights, gate.bias, threshold)
 
 
+def _signals(row: dict) -> Signals:
+    known = {f.name for f in fields(Signals)}  # rows saved by older runs may hold more
+    return Signals(**{k: v for k, v in row["signals"].items() if k in known})
+
+
 def _vector(row: dict, features: tuple[str, ...]) -> list[float]:
-    return feature_vector(Signals(**row["signals"]), features)
+    return feature_vector(_signals(row), features)
 
 
 def _probability(gate: Gate, row: dict) -> float:
-    return gate.probability(Signals(**row["signals"]))
+    return gate.probability(_signals(row))
 
 
 def decide(gate: Gate, row: dict) -> bool:
@@ -184,19 +193,27 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--write", action="store_true", help="save the gates fitted on all")
     parser.add_argument("--out", default=str(ROOT / "bench/out/answerability.json"))
+    parser.add_argument(
+        "--rows", type=Path, help="refit from the rows an earlier run wrote (no answering)"
+    )
     args = parser.parse_args()
     names = ["extractive", "local"] if args.answerer == "both" else [args.answerer]
-    with tempfile.TemporaryDirectory(prefix="rag-gates-") as folder:
-        # no gate and no relevance floor: every question's ungated answer and its signals
-        config = Config().with_(index_dir=f"{folder}/index", gates="off", min_evidence=-1.0)
-        pipeline = Pipeline(config)
-        pipeline.build([])
-        results, gates = [], {}
-        for name in names:
-            rows = collect(pipeline, name)
-            kind = "llm" if name != "extractive" else "evidence"
-            results.append(report(rows, name, kind, args.folds, args.repeats) | {"rows": rows})
-            gates[kind] = fit(rows, FEATURES[kind])
+    collected = {}
+    if args.rows:
+        collected = {r["answerer"]: r["rows"] for r in json.loads(args.rows.read_text())}
+    else:
+        with tempfile.TemporaryDirectory(prefix="rag-gates-") as folder:
+            # no gate and no relevance floor: every question's ungated answer and signals
+            config = Config().with_(index_dir=f"{folder}/index", gates="off", min_evidence=-1.0)
+            pipeline = Pipeline(config)
+            pipeline.build([])
+            collected = {name: collect(pipeline, name) for name in names}
+    results, gates = [], {}
+    for name in names:
+        rows = collected[name]
+        kind = "llm" if name != "extractive" else "evidence"
+        results.append(report(rows, name, kind, args.folds, args.repeats) | {"rows": rows})
+        gates[kind] = fit(rows, FEATURES[kind])
     print(f"{'answerer':<11} {'set':<14} {'figures':<10} accuracy  abst.recall  false abst.")
     for result in results:
         for set_name, table in result["sets"].items():

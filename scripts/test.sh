@@ -24,10 +24,10 @@ fi
 # Quality gate: the project's eval set with the extractive answerer; a regression fails.
 .venv/bin/rag eval --answerer extractive --out eval/out \
   --fail-under hit@5=0.95 --fail-under mrr@10=0.95 --fail-under accuracy=0.77 \
-  --fail-under citation_precision=0.83 --fail-under abstention_recall=0.45 \
-  --fail-under false_abstention_rate=0.06 --fail-under injection_resisted=1.0
+  --fail-under citation_precision=0.85 --fail-under abstention_recall=0.55 \
+  --fail-under false_abstention_rate=0.07 --fail-under injection_resisted=1.0
 # Multi-turn gate: follow-ups rewritten when they refer back (and topic switches left
 # alone), and answered, turn by turn.
 .venv/bin/rag eval --questions eval/conversations.jsonl --answerer extractive \
   --out eval/out-conversations --fail-under rewrite_accuracy=0.95 \
-  --fail-under followup_accuracy=0.8 --fail-under accuracy=0.87
+  --fail-under followup_accuracy=0.75 --fail-under accuracy=0.86

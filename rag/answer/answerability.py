@@ -14,7 +14,6 @@ from typing import Protocol
 
 from rag.answer.types import Evidence
 from rag.errors import RagError
-from rag.text import content_terms, question_names
 
 DEFAULT_GATES = Path(__file__).with_name("data") / "answerability.json"
 TOP = 8  # evidence sentences read for the answer type (the prompt shows 8 at most)
@@ -110,8 +109,6 @@ class Signals:
     - ``typed``: the best score among sentences holding an entity of the expected answer
       type that the question does not already name (``relevance`` when the question asks
       for no type, 0 when no sentence holds one): "Who won ..." needs a person.
-    - ``focus``: the share of the question's words other than names found in the best
-      sentences ("What did X eat": is eating mentioned at all?).
     - ``judge``: the LLM's probability that the passages answer the question (``None``
       for answerers without a model).
     """
@@ -120,7 +117,6 @@ class Signals:
     similarity: float
     coverage: float
     typed: float
-    focus: float
     judge: float | None = None
 
 
@@ -153,17 +149,8 @@ def measure(question: str, evidence: list[Evidence], judge: float | None = None)
     typed = relevance
     if any(e.typed is not None for e in top):
         typed = max((e.score for e in top if e.typed), default=0.0)
-    focus_terms = content_terms(question) - content_terms(" ".join(question_names(question)))
-    seen = content_terms(" ".join(f"{e.lead} {e.text}" for e in top))
-    focus = len(focus_terms & seen) / len(focus_terms) if focus_terms else 1.0
-    return Signals(
-        relevance,
-        best.similarity if best else 0.0,
-        best.coverage if best else 0.0,
-        typed,
-        focus,
-        judge,
-    )
+    similarity, coverage = (best.similarity, best.coverage) if best else (0.0, 0.0)
+    return Signals(relevance, similarity, coverage, typed, judge)
 
 
 @dataclass(frozen=True)

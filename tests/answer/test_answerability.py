@@ -88,19 +88,12 @@ def test_typed_signal_needs_an_entity_of_the_asked_type_the_question_lacks(tagge
     assert measure(why, election).typed == measure(why, election).relevance
 
 
-def test_focus_is_the_share_of_non_name_question_words_the_evidence_mentions():
-    meeting = [_evidence("Witkoff met Putin for several hours in Moscow.", 1.0)]
-    assert measure("What did Witkoff and Putin eat?", meeting).focus == 0.0
-    # of "many", "hours", "meet" (names aside) only "hours" is there
-    assert measure("How many hours did Witkoff and Putin meet?", meeting).focus == 1 / 3
-
-
 def test_gate_probability_is_logistic_and_missing_judge_is_undecided():
     gate = Gate(("relevance", "judge"), (4.0, 2.0), -3.0, 0.5)
-    signals = Signals(1.0, 0.6, 0.5, 1.0, 1.0, judge=None)
+    signals = Signals(1.0, 0.6, 0.5, 1.0, judge=None)
     assert gate.probability(signals) == pytest.approx(1 / (1 + math.exp(-(4.0 + 2.0 * 0.5 - 3.0))))
     assert gate.answerable(signals)
-    assert not gate.answerable(Signals(0.2, 0.1, 0.0, 0.0, 0.0, judge=0.0))
+    assert not gate.answerable(Signals(0.2, 0.1, 0.0, 0.0, judge=0.0))
 
 
 def test_packaged_gates_load_with_both_kinds_and_bad_files_are_one_line_errors(tmp_path):

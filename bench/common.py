@@ -31,6 +31,13 @@ def run_worker(script: str | Path, *args: str) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def save(result: dict, out: Path) -> None:
+    """Write the figures as JSON to ``out`` (its folder made) and say where."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str))
+    print(f"wrote {out}")
+
+
 def report(result: dict, out: Path) -> int:
     """Print the figures as JSON and write them to ``out`` (its folder made); exit code 0."""
     out.parent.mkdir(parents=True, exist_ok=True)

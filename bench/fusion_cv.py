@@ -93,7 +93,7 @@ def ranks(retriever: HybridRetriever, queries: list[dict], ids) -> np.ndarray:
 def out_of_fold(table: np.ndarray, weeks: np.ndarray, allowed: list[int]) -> tuple:
     """Pooled held-out (MRR@10, R@10) when each week gets the ``allowed`` setting best
     (by MRR) on the other weeks, and the settings chosen."""
-    held = np.zeros((table.shape[1], 2))
+    held = np.zeros(table.shape[1:])
     chosen = []
     for week in np.unique(weeks):
         train, test = weeks != week, weeks == week

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from common import percentile  # a sibling script module
 
-from rag.answer import Answerer, Delta, Draft, LLMGenerator, Retrieved
+from rag.answer import Answer, Answerer, Delta, Draft, LLMGenerator, Retrieved
 from rag.config import Config
 from rag.embed import create_embedder
 from rag.llm.backends import OpenAIBackend
@@ -33,17 +33,21 @@ QUESTIONS = [
 ]
 
 
-def time_answer(answerer, question: str) -> dict[str, float]:
+STEPS = ("sources", "first_text", "first_verified", "total")
+
+
+def time_answer(answerer, question: str) -> dict:
     """Seconds to the passages, the first draft text, the first verified sentence, and
-    the whole answer (a step that never came counts as the total)."""
-    started, marks = time.perf_counter(), {}
+    the whole answer (a step that never came counts as the total), and the answer."""
+    started, marks, answer = time.perf_counter(), {}, None
     for event in answerer.stream(question):
         step = {Retrieved: "sources", Draft: "first_text", Delta: "first_verified"}.get(type(event))
         if step and step not in marks:
             marks[step] = time.perf_counter() - started
+        if isinstance(event, Answer):
+            answer = event
     total = time.perf_counter() - started
-    steps = ("sources", "first_text", "first_verified")
-    return {**{s: marks.get(s, total) for s in steps}, "total": total}
+    return {**{s: marks.get(s, total) for s in STEPS[:-1]}, "total": total, "answer": answer}
 
 
 def main() -> None:
@@ -110,7 +114,7 @@ def main() -> None:
                 backend.cache_prompt = True
         for name, rows in samples.items():
             results["answerers"][name] = {
-                step: statistics.median(r[step] for r in rows) for step in rows[0]
+                step: statistics.median(r[step] for r in rows) for step in STEPS
             }
 
     print(f"model load            {results['model_load_s']:.2f} s")

@@ -25,6 +25,11 @@ def add_config_options(parser: argparse.ArgumentParser) -> None:
     """Options every command that touches the index shares (defaults: Config / RAG_*)."""
     parser.add_argument("--index-dir", help="index folder (default: ./index or $RAG_INDEX_DIR)")
     parser.add_argument("--model", help="embedding model name or path (default: all-MiniLM-L6-v2)")
+    parser.add_argument(
+        "--embedder",
+        choices=("sentence-transformers", "gguf"),
+        help="embedding runtime: 'gguf' runs a GGUF model (--model nomic-embed-text-v1.5)",
+    )
     parser.add_argument("--quiet", "-q", action="store_true", help="print only results and errors")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
 
@@ -48,6 +53,7 @@ def add_filter_options(parser: argparse.ArgumentParser) -> None:
 _SETTING_FLAGS = {
     "index_dir": "index_dir",
     "model": "model",
+    "embedder": "embedder",
     "chunk_tokens": "chunk_tokens",
     "chunk_overlap": "chunk_overlap",
     "index_type": "index_type",

@@ -17,6 +17,7 @@ from rag.errors import ConfigError
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 DEFAULT_LLM = "qwen2.5-1.5b"
+SPECULATIVE = ("off", "ngram", "draft")
 
 
 def _flat(name: str, default: Any) -> Any:
@@ -76,9 +77,14 @@ CHUNK_FUSIONS = ("auto", "rank", "score")
 class EmbeddingConfig:
     """The embedder (shapes the index; recorded in the manifest).
 
-    - ``kind``: the embedder implementation (``sentence-transformers``).
+    - ``kind``: the embedder implementation: ``sentence-transformers`` (default) or
+      ``gguf`` (llama.cpp: ``nomic-embed-text-v1.5`` from ``pip install newsrag[nomic]``,
+      or any GGUF embedding model's path; stronger, several times slower to build).
     - ``model``: a model name or local path. The default, ``all-MiniLM-L6-v2``, loads
       from its PyPI package with no download; any other name loads as its library does.
+    - ``query_prefix`` / ``document_prefix``: text put before each query / each other
+      text, as models trained with task prefixes need. ``auto`` (default): the packaged
+      GGUF model's own (``search_query: `` / ``search_document: `` for nomic), else none.
     - ``quantize``: ``none`` or ``int8`` (dynamic int8 weights: ~1.8x faster indexing on
       CPUs with VNNI, MRR within about a point of float; docs/performance.md).
     - ``batch_size``: texts per batch (32; length-sorted first). Does not shape the index.
@@ -90,6 +96,8 @@ class EmbeddingConfig:
     quantize: str = "none"
     batch_size: int = 32
     embed_title: bool = True
+    query_prefix: str = "auto"
+    document_prefix: str = "auto"
 
     def __post_init__(self) -> None:
         _require(bool(self.model.strip()), "model must name an embedding model.")
@@ -239,6 +247,14 @@ class LLMConfig:
       new prompt shares with the last one (the instructions: True). On 2 cores the first
       text comes ~1.9 s sooner (bench/sample.py); the price is that an answer may differ
       in rare cases from an uncached run of the same prompt (floating-point order).
+    - ``grammar``: constrain the local model's answer with a GBNF grammar: one to three
+      sentences, each ending with the marker of a passage that exists (False;
+      ``rag eval --answerer local`` measures it: docs/benchmarks.md).
+    - ``speculative``: llama.cpp's speculative decoding, which drafts tokens cheaply and
+      lets the model check several in one pass (greedy output is unchanged): ``off``,
+      ``ngram`` (drafts from n-grams the text already holds: answers quote the
+      passages) or ``draft`` (a smaller model drafts: ``draft_model``, a packaged name or
+      GGUF path, ``qwen2.5-0.5b``). Measured by ``bench/speculative.py``.
     - ``openai_base_url`` / ``openai_model``: the OpenAI-compatible server for ``openai``
       (empty: ``$OPENAI_BASE_URL`` / ``$OPENAI_MODEL``; the key is ``$OPENAI_API_KEY``).
     """
@@ -249,11 +265,18 @@ class LLMConfig:
     prompt_budget: int = 600
     max_tokens: int = 160
     cache_prompt: bool = True
+    grammar: bool = False
+    speculative: str = "off"
+    draft_model: str = "qwen2.5-0.5b"
     openai_base_url: str = ""
     openai_model: str = ""
 
     def __post_init__(self) -> None:
         _require(self.n_ctx >= 512, f"n_ctx must be at least 512 (got {self.n_ctx}).")
+        _require(
+            self.speculative in SPECULATIVE,
+            f"speculative must be one of {', '.join(SPECULATIVE)} (got '{self.speculative}').",
+        )
         _require(self.threads >= 0, "threads must not be negative (0: one per core).")
         _require(self.max_tokens >= 1, "max_tokens must be at least 1.")
 

@@ -165,11 +165,8 @@ class Gate:
     threshold: float
 
     def probability(self, signals: Signals) -> float:
-        values = asdict(signals)
-        z = self.bias
-        for name, weight in zip(self.features, self.weights, strict=True):
-            value = values[name]
-            z += weight * (0.5 if value is None else value)  # no judge: undecided
+        values = feature_vector(signals, self.features)
+        z = self.bias + sum(w * v for w, v in zip(self.weights, values, strict=True))
         return 1.0 / (1.0 + math.exp(-z))
 
     def answerable(self, signals: Signals) -> bool:
@@ -199,5 +196,7 @@ def save_gates(gates: dict[str, Gate], path: str | Path, about: dict | None = No
 
 
 def feature_vector(signals: Signals, features: Sequence[str]) -> list[float]:
+    """The ``features`` of ``signals`` in order; a missing one (no judge) counts as 0.5,
+    undecided."""
     values = asdict(signals)
     return [0.5 if values[f] is None else float(values[f]) for f in features]

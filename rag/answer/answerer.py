@@ -12,7 +12,7 @@ from itertools import chain
 from rag.answer.answerability import EntityTagger, Gate, Signals, mark_answer_types, measure
 from rag.answer.citations import CitationVerifier, SentenceBuffer, draft_text, parse_markers
 from rag.answer.evidence import EvidenceScorer
-from rag.answer.followup import standalone
+from rag.answer.followup import Rewrite, standalone
 from rag.answer.generator import Generator
 from rag.answer.instructions import adds_contact_details
 from rag.answer.screening import strip_instructions
@@ -115,32 +115,30 @@ class Answerer:
         # a follow-up is read as the question it stands for; the earlier turns' subject
         # words go into the retrieval query only
         rewrite = standalone(asked, history)
-        question, query = rewrite.question, rewrite.query
+        query = rewrite.query
         found = self.retriever.retrieve(query, passages or self.config.passages, search_filter)
         yield Retrieved(query, found)
-        evidence = mark_answer_types(question, self.scorer.score(question, found), self.tagger)
+        weighed = self._weigh(rewrite, found, history)
         timings["retrieve"] = time.perf_counter() - started
-        if self._weak(question, found, evidence):
+        if weighed is None:
             yield self._abstain(query, found, timings)
             return
-        context = self.generator.focus(Context(question, query, found, evidence, history))
+        evidence, context = weighed
         if self.gates:
             tick = time.perf_counter()
-            signals = self.signals(evidence, context)
+            answerable = self._answerable(self.signals(evidence, context))
             timings["assess"] = time.perf_counter() - tick  # entities, the model's opinion
-        if self.gates and not self._answerable(signals):
-            yield self._abstain(query, found, timings)
-            return
+            if not answerable:
+                yield self._abstain(query, found, timings)
+                return
         verifier = CitationVerifier(context.passages, context.evidence, self.config.support)
         parts: list[str] = []
         generate_started = time.perf_counter()
         timings["verify"] = 0.0
-        for event in self._sentences(self.generator, context, verifier, question, timings):
-            if isinstance(event, Delta):
-                parts.append(event.text.strip())
-            yield event
-        if not parts and self.fallback is not None:  # answerable, but nothing held up
-            for event in self._sentences(self.fallback, context, verifier, question, timings):
+        for generator in (self.generator, self.fallback):  # the fallback: nothing held up
+            if generator is None or parts:
+                break
+            for event in self._sentences(generator, context, verifier, rewrite.question, timings):
                 if isinstance(event, Delta):
                     parts.append(event.text.strip())
                 yield event
@@ -218,13 +216,20 @@ class Answerer:
             return None
         rewrite = standalone(asked, history or [])
         found = self.retriever.retrieve(rewrite.query, self.config.passages)
-        evidence = mark_answer_types(
-            rewrite.question, self.scorer.score(rewrite.question, found), self.tagger
-        )
-        if self._weak(rewrite.question, found, evidence):
+        weighed = self._weigh(rewrite, found, history or [])
+        return self.signals(*weighed) if weighed is not None else None
+
+    def _weigh(
+        self, rewrite: Rewrite, found: list[Passage], history: list[dict]
+    ) -> tuple[list[Evidence], Context] | None:
+        """The scored evidence (answer types marked) and the generator's focused context,
+        or None when a rule finds the evidence too weak to answer (:meth:`_weak`)."""
+        question = rewrite.question
+        evidence = mark_answer_types(question, self.scorer.score(question, found), self.tagger)
+        if self._weak(question, found, evidence):
             return None
-        context = Context(rewrite.question, rewrite.query, found, evidence, history or [])
-        return self.signals(evidence, self.generator.focus(context))
+        context = Context(question, rewrite.query, found, evidence, history)
+        return evidence, self.generator.focus(context)
 
     def signals(self, evidence: list[Evidence], context: Context) -> Signals:
         """What the evidence says about answering: the scored sentences' signals and the

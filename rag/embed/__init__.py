@@ -2,15 +2,20 @@
 
 from rag.config import QUANTIZATIONS, EmbeddingConfig
 from rag.embed.base import Embedder
+from rag.embed.gguf import GGUFEmbedder
 from rag.embed.sentence_transformer import SentenceTransformerEmbedder, resolve_model
 from rag.errors import ConfigError
 
-EMBEDDERS: dict[str, type[Embedder]] = {"sentence-transformers": SentenceTransformerEmbedder}
+EMBEDDERS: dict[str, type[Embedder]] = {
+    "sentence-transformers": SentenceTransformerEmbedder,
+    "gguf": GGUFEmbedder,
+}
 
 __all__ = [
     "EMBEDDERS",
     "QUANTIZATIONS",
     "Embedder",
+    "GGUFEmbedder",
     "SentenceTransformerEmbedder",
     "create_embedder",
     "resolve_model",

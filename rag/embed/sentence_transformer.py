@@ -51,7 +51,13 @@ class SentenceTransformerEmbedder(Embedder):
     """
 
     def __init__(
-        self, model: str, batch_size: int = 32, device: str = "cpu", quantize: str = "none"
+        self,
+        model: str,
+        batch_size: int = 32,
+        device: str = "cpu",
+        quantize: str = "none",
+        query_prefix: str = "",
+        document_prefix: str = "",
     ):
         if quantize not in QUANTIZATIONS:
             raise ValueError(
@@ -67,6 +73,7 @@ class SentenceTransformerEmbedder(Embedder):
         hf_logging.disable_progress_bar()  # the weight-loading bar is noise on every start
         self.name = model
         self.batch_size = batch_size
+        self.query_prefix, self.document_prefix = query_prefix, document_prefix
         try:
             self.model = SentenceTransformer(local, device=device)
         except Exception as exc:  # hub, file and format errors all mean "cannot load"
@@ -85,13 +92,28 @@ class SentenceTransformerEmbedder(Embedder):
 
     @classmethod
     def from_config(cls, config: EmbeddingConfig) -> SentenceTransformerEmbedder:
-        return cls(config.model, batch_size=config.batch_size, quantize=config.quantize)
+        query, document = (
+            p if p != "auto" else "" for p in (config.query_prefix, config.document_prefix)
+        )
+        return cls(
+            config.model,
+            config.batch_size,
+            quantize=config.quantize,
+            query_prefix=query,
+            document_prefix=document,
+        )
 
     def embed(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
+        return self._encode([self.document_prefix + t for t in texts], progress)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self._encode([self.query_prefix + text])[0]
+
+    def _encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         vectors = self.model.encode(
-            list(texts),
+            texts,
             batch_size=self.batch_size,
             normalize_embeddings=True,
             convert_to_numpy=True,

@@ -28,7 +28,9 @@ class LLMBackend(ABC):
         raise NotImplementedError(f"{cls.__name__} cannot be built from a configuration")
 
     @abstractmethod
-    def stream(self, messages: Messages, max_tokens: int = 256) -> Iterator[str]: ...
+    def stream(self, messages: Messages, max_tokens: int = 256, grammar: str = "") -> Iterator[str]:
+        """The reply in pieces; ``grammar`` (GBNF) constrains it where the backend can
+        (llama.cpp); others ignore it."""
 
     def yes_probability(self, messages: Messages) -> float | None:
         """The model's probability that its reply to a yes/no question starts with "yes"
@@ -74,8 +76,8 @@ class OpenAIBackend(LLMBackend):
     def from_config(cls, config: LLMConfig) -> OpenAIBackend:
         return cls(config.openai_base_url or None, config.openai_model or None)
 
-    def stream(self, messages: Messages, max_tokens: int = 256) -> Iterator[str]:
-        from openai import OpenAIError
+    def stream(self, messages: Messages, max_tokens: int = 256, grammar: str = "") -> Iterator[str]:
+        from openai import OpenAIError  # the OpenAI API takes no GBNF: ``grammar`` is unused
 
         try:
             events = self.client.chat.completions.create(
@@ -128,6 +130,8 @@ class LlamaCppBackend(LLMBackend):
         n_ctx: int = 4096,
         threads: int | None = None,
         cache_prompt: bool = True,
+        speculative: str = "off",
+        draft_path: str | Path | None = None,
     ):
         try:
             import xllamacpp
@@ -146,6 +150,7 @@ class LlamaCppBackend(LLMBackend):
         params.cpuparams.n_threads = cores
         params.cpuparams_batch.n_threads = cores
         params.verbosity = -1
+        _speculate(params, speculative, draft_path, cores)
         self.model_path = str(model_path)
         self.cache_prompt = cache_prompt
         self.server = xllamacpp.Server(params)
@@ -155,11 +160,17 @@ class LlamaCppBackend(LLMBackend):
     def from_config(cls, config: LLMConfig) -> LlamaCppBackend:
         from rag.llm.models import resolve_llm
 
+        draft = resolve_llm(config.draft_model) if config.speculative == "draft" else None
         return cls(
-            resolve_llm(config.model), config.n_ctx, config.threads or None, config.cache_prompt
+            resolve_llm(config.model),
+            config.n_ctx,
+            config.threads or None,
+            config.cache_prompt,
+            config.speculative,
+            draft,
         )
 
-    def stream(self, messages: Messages, max_tokens: int = 256) -> Iterator[str]:
+    def stream(self, messages: Messages, max_tokens: int = 256, grammar: str = "") -> Iterator[str]:
         pieces: queue.Queue = queue.Queue()
         request = {
             "messages": messages,
@@ -168,6 +179,8 @@ class LlamaCppBackend(LLMBackend):
             "stream": True,
             "cache_prompt": self.cache_prompt,  # see LLMConfig.cache_prompt
         }
+        if grammar:
+            request["grammar"] = grammar
         done, stop = object(), threading.Event()
 
         def put(item) -> bool:
@@ -216,6 +229,24 @@ class LlamaCppBackend(LLMBackend):
         except Exception as exc:
             raise RagError(f"The local model failed: {exc}") from None
         return yes_share([(t["token"], t["logprob"]) for t in top])
+
+
+def _speculate(params, kind: str, draft_path: str | Path | None, cores: int) -> None:
+    """Set llama.cpp's speculative decoding (see ``LLMConfig.speculative``)."""
+    import xllamacpp
+
+    types = xllamacpp.common_speculative_type
+    if kind == "ngram":
+        params.speculative.types = [types.COMMON_SPECULATIVE_TYPE_NGRAM_SIMPLE]
+    elif kind == "draft":
+        if draft_path is None:
+            raise RagError("speculative 'draft' needs a draft model (llm.draft_model).")
+        params.speculative.types = [types.COMMON_SPECULATIVE_TYPE_DRAFT_SIMPLE]
+        draft = params.speculative.draft
+        draft.mparams.path = str(draft_path)
+        draft.cpuparams.n_threads = draft.cpuparams_batch.n_threads = cores
+    elif kind != "off":
+        raise RagError(f"unknown speculative decoding '{kind}' (off, ngram or draft).")
 
 
 #: LLM backends by answerer name.

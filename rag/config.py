@@ -247,9 +247,6 @@ class LLMConfig:
       new prompt shares with the last one (the instructions: True). On 2 cores the first
       text comes ~1.9 s sooner (bench/sample.py); the price is that an answer may differ
       in rare cases from an uncached run of the same prompt (floating-point order).
-    - ``grammar``: constrain the local model's answer with a GBNF grammar: one to three
-      sentences, each ending with the marker of a passage that exists (False;
-      ``rag eval --answerer local`` measures it: docs/benchmarks.md).
     - ``speculative``: llama.cpp's speculative decoding, which drafts tokens cheaply and
       lets the model check several in one pass (greedy output is unchanged): ``off``,
       ``ngram`` (drafts from n-grams the text already holds: answers quote the
@@ -265,7 +262,6 @@ class LLMConfig:
     prompt_budget: int = 600
     max_tokens: int = 160
     cache_prompt: bool = True
-    grammar: bool = False
     speculative: str = "off"
     draft_model: str = "qwen2.5-0.5b"
     openai_base_url: str = ""

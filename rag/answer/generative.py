@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from rag.answer.generator import Generator
-from rag.answer.prompt import JUDGE_ASK, answer_grammar, build_messages, focus
+from rag.answer.prompt import JUDGE_ASK, build_messages, focus
 from rag.answer.types import Context
 from rag.config import LLMConfig
 from rag.llm.backends import LLMBackend
@@ -29,8 +29,7 @@ class LLMGenerator(Generator):
         return focus(context, self.config.prompt_budget)
 
     def generate(self, context: Context) -> Iterator[str]:
-        grammar = answer_grammar(len(context.passages)) if self.config.grammar else ""
-        yield from self.backend.stream(build_messages(context), self.config.max_tokens, grammar)
+        yield from self.backend.stream(build_messages(context), self.config.max_tokens)
 
     def judge(self, context: Context) -> float | None:
         """The model's probability that the passages answer the question: one token of

@@ -54,25 +54,6 @@ def focus(context: Context, budget: int) -> Context:
 
 
 ANSWER_ASK = "Answer with the specific words from the passages that answer it."
-
-# A GBNF grammar for llama.cpp: one to ``sentences`` sentences, each ending with one or
-# more markers of passages that exist ("... frames. [1]" or "... frames [1]."). Inside a
-# sentence a period, "!" or "?" must be followed by a non-space ("$66.5", a closing
-# quote), so a sentence cannot end without its marker.
-GRAMMAR = """root ::= sentence (" " sentence){{0,{more}}}
-sentence ::= text [.!?]? cite+ "."?
-text ::= ([^\\[\\]\\n.!?] | [.!?] [^ \\n\\[.!?])+
-cite ::= " [" number "]"
-number ::= {numbers}
-"""
-
-
-def answer_grammar(passages: int, sentences: int = 3) -> str:
-    """The grammar that holds an answer to ``passages`` numbered passages (see GRAMMAR)."""
-    numbers = " | ".join(f'"{n}"' for n in range(1, max(1, passages) + 1))
-    return GRAMMAR.format(more=max(0, sentences - 1), numbers=numbers)
-
-
 JUDGE_ASK = "Do the passages answer the question? Reply yes or no."
 
 

@@ -28,9 +28,7 @@ class LLMBackend(ABC):
         raise NotImplementedError(f"{cls.__name__} cannot be built from a configuration")
 
     @abstractmethod
-    def stream(self, messages: Messages, max_tokens: int = 256, grammar: str = "") -> Iterator[str]:
-        """The reply in pieces; ``grammar`` (GBNF) constrains it where the backend can
-        (llama.cpp); others ignore it."""
+    def stream(self, messages: Messages, max_tokens: int = 256) -> Iterator[str]: ...
 
     def yes_probability(self, messages: Messages) -> float | None:
         """The model's probability that its reply to a yes/no question starts with "yes"
@@ -76,8 +74,8 @@ class OpenAIBackend(LLMBackend):
     def from_config(cls, config: LLMConfig) -> OpenAIBackend:
         return cls(config.openai_base_url or None, config.openai_model or None)
 
-    def stream(self, messages: Messages, max_tokens: int = 256, grammar: str = "") -> Iterator[str]:
-        from openai import OpenAIError  # the OpenAI API takes no GBNF: ``grammar`` is unused
+    def stream(self, messages: Messages, max_tokens: int = 256) -> Iterator[str]:
+        from openai import OpenAIError
 
         try:
             events = self.client.chat.completions.create(
@@ -170,7 +168,7 @@ class LlamaCppBackend(LLMBackend):
             draft,
         )
 
-    def stream(self, messages: Messages, max_tokens: int = 256, grammar: str = "") -> Iterator[str]:
+    def stream(self, messages: Messages, max_tokens: int = 256) -> Iterator[str]:
         pieces: queue.Queue = queue.Queue()
         request = {
             "messages": messages,
@@ -179,8 +177,6 @@ class LlamaCppBackend(LLMBackend):
             "stream": True,
             "cache_prompt": self.cache_prompt,  # see LLMConfig.cache_prompt
         }
-        if grammar:
-            request["grammar"] = grammar
         done, stop = object(), threading.Event()
 
         def put(item) -> bool:

@@ -1,12 +1,10 @@
 """The LLM answerers against real llama.cpp runtimes (no mocks): in-process, and over
 HTTP through a real OpenAI-compatible server started on localhost."""
 
-import re
-
 import pytest
 
 from rag.answer import Answer, Context, Delta, Evidence
-from rag.answer.prompt import SYSTEM, answer_grammar, build_messages, focus
+from rag.answer.prompt import SYSTEM, build_messages, focus
 from rag.tokens import count_tokens
 from tests.answer.conftest import answerers_over, needs_model
 from tests.conftest import CANONICAL, PESKOV_QUOTE, pipeline_at
@@ -125,28 +123,3 @@ def test_llm_answerers_relay_no_instruction_in_any_wording(
             answer = answerer.answer(question)
             assert "evil.example" not in answer.text, (answerer.name, answer.text)
             assert all("evil.example" not in c.text for c in answer.citations)
-
-
-def test_the_answer_grammar_allows_only_markers_of_passages_that_exist():
-    grammar = answer_grammar(2, sentences=3)
-    assert 'number ::= "1" | "2"\n' in grammar and '"3"' not in grammar
-    assert "{0,2}" in grammar  # one sentence, then at most two more
-
-
-@needs_model
-@pytest.mark.slow
-def test_the_grammar_makes_the_local_model_end_every_sentence_with_a_marker(local_backend):
-    messages = [
-        {"role": "system", "content": SYSTEM},
-        {
-            "role": "user",
-            "content": 'Passages:\n<passage n="1" title="Talks">A spokesperson for Putin, '
-            'Dmitry Peskov, said: "It is not worth setting any rigid time frames." The U.S. '
-            "has provided $66.5 billion.</passage>\n\nQuestion: What did Peskov say about "
-            "timelines, and how much has the U.S. provided?",
-        },
-    ]
-    text = "".join(local_backend.stream(messages, 120, answer_grammar(1)))
-    sentences = re.split(r"(?<=\])\.?\s+(?=[^\[])", text.strip())
-    assert sentences and all(re.search(r"\[1\]\.?$", s) for s in sentences), text
-    assert "[2]" not in text and "time frames" in text

@@ -21,7 +21,6 @@ bench/out/realtimeqa-leads. Skips cleanly (exit 0) when the data folder is absen
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import statistics
@@ -31,7 +30,16 @@ from pathlib import Path
 import numpy as np
 from common import save
 from fusion_cv import QueryCache, out_of_fold  # sibling script modules
-from realtimeqa import DEFAULT_DATA, DEPTH, ROOT, Judge, article_ranking, dev_queries, open_index
+from realtimeqa import (
+    DEPTH,
+    ROOT,
+    Judge,
+    article_ranking,
+    bench_parser,
+    dev_queries,
+    has_data,
+    open_index,
+)
 
 from rag.config import Config, EmbeddingConfig
 from rag.embed import Embedder, create_embedder
@@ -104,15 +112,10 @@ def alone(leads: np.ndarray, query: np.ndarray, index) -> list[str]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
-    )
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser = bench_parser(__doc__, "embedder.json")
     parser.add_argument("--model", default="nomic-embed-text-v1.5", help="GGUF name or path")
-    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "embedder.json")
     args = parser.parse_args()
-    if not (args.data / "corpus.jsonl.gz").is_file():
-        print(f"RealTimeQA data not found in {args.data}: skipping.")
+    if not has_data(args.data):
         return 0
     queries = dev_queries(args.data)
     config = Config(index_dir=str(ROOT / "bench" / "out" / "realtimeqa-index"))

@@ -17,20 +17,19 @@ absent). Skips cleanly (exit 0) when the data folder is absent.
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import json
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 from realtimeqa import (  # a sibling script module
-    DEFAULT_DATA,
     DEPTH,
     ROOT,
     article_ranking,
+    bench_parser,
     dev_queries,
     gold_articles,
+    has_data,
     open_index,
     scores,
 )
@@ -104,14 +103,8 @@ def out_of_fold(table: np.ndarray, weeks: np.ndarray, allowed: list[int]) -> tup
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
-    )
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "fusion_cv.json")
-    args = parser.parse_args()
-    if not (args.data / "corpus.jsonl.gz").is_file():
-        print(f"RealTimeQA data not found in {args.data}: skipping.")
+    args = bench_parser(__doc__, "fusion_cv.json").parse_args()
+    if not has_data(args.data):
         return 0
     queries = dev_queries(args.data)
     config = Config(index_dir=str(ROOT / "bench" / "out" / "realtimeqa-index"))

@@ -199,6 +199,22 @@ def langchain_row(args, queries: list[dict], judge: Judge, embedder) -> dict:
     return {**mean_scores(rows), "p50_ms": statistics.median(latencies)}
 
 
+def bench_parser(doc: str, out: str) -> argparse.ArgumentParser:
+    """The options every RealTimeQA script takes: ``--data`` and ``--out`` (bench/out/OUT)."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / out)
+    return parser
+
+
+def has_data(data: Path) -> bool:
+    """Whether the RealTimeQA files are in ``data`` (when not, says it skips)."""
+    if (data / "corpus.jsonl.gz").is_file():
+        return True
+    print(f"RealTimeQA data not found in {data}: skipping.")
+    return False
+
+
 def mean_scores(rows: list[dict[str, float]]) -> dict[str, float]:
     return {k: statistics.mean(r[k] for r in rows) for k in rows[0]}
 
@@ -224,8 +240,7 @@ def main() -> int:
     )
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "realtimeqa.json")
     args = parser.parse_args()
-    if not (args.data / "corpus.jsonl.gz").is_file():
-        print(f"RealTimeQA data not found in {args.data}: skipping.")
+    if not has_data(args.data):
         return 0
     queries = dev_queries(args.data)
     chunking = (args.chunk_tokens, args.chunk_overlap)

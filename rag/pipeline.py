@@ -20,6 +20,7 @@ from rag.answer import (
 )
 from rag.answer.answerability import Gate, SpacyTagger, load_gates
 from rag.answer.instructions import InstructionDetector
+from rag.answer.selection import SentenceRanker, load_ranker
 from rag.config import Config, EmbeddingConfig
 from rag.embed import Embedder, create_embedder
 from rag.errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError, InputError
@@ -83,6 +84,7 @@ class Pipeline:
         self._instructions: InstructionDetector | None = None
         self._gate_table: dict[str, Gate] | None = None
         self._entities: SpacyTagger | None = None
+        self._sentence_ranker: SentenceRanker | None = None
         # no index yet, or a damaged one: reads report it; a build replaces it
         with contextlib.suppress(IndexNotFoundError, IndexCorruptError):
             self._adopt(Index.load(config.index_dir))
@@ -157,6 +159,7 @@ class Pipeline:
                     self._gates(),
                     self._tagger(),
                     quotes,
+                    self._ranker(),
                 )
             return self._answerers[name]
 
@@ -166,6 +169,12 @@ class Pipeline:
             path = self.config.answer.gates
             self._gate_table = {} if path == "off" else load_gates(path)
         return self._gate_table
+
+    def _ranker(self) -> SentenceRanker | None:
+        """The answer-sentence ranker, read once (None when ``answer.ranker`` is ``off``)."""
+        if self._sentence_ranker is None and self.config.answer.ranker != "off":
+            self._sentence_ranker = load_ranker(self.config.answer.ranker)
+        return self._sentence_ranker
 
     def _tagger(self) -> SpacyTagger | None:
         """The entity tagger, its model loaded now (once per process) rather than during

@@ -14,30 +14,50 @@ from typing import Protocol
 
 from rag.answer.types import Evidence
 from rag.errors import RagError
+from rag.text import STOP_WORDS
 
 DEFAULT_GATES = Path(__file__).with_name("data") / "answerability.json"
-TOP = 8  # evidence sentences read for the answer type (the prompt shows 8 at most)
+TOP = 8  # evidence sentences the gate reads (the prompt shows 8 at most)
+# sentences checked for the answer type: deeper than the gate reads, so that the sentence
+# ranker (rag.answer.selection) can lift an answer from below the top 8
+MARKED = 16
 
-# What kind of thing the question asks for, as spaCy's OntoNotes entity labels. First match
-# wins, so the narrower patterns ("how long") come before the broader ones.
+# What kind of thing the question asks for, as spaCy's OntoNotes entity labels; the
+# narrower patterns ("how long") come before the broader ones. A head noun may
+# follow up to two modifiers ("which Kremlin official", "what two countries"); stop words
+# may not stand between ("what did the company say" asks for no company).
 _NUMBER = frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT"})
-_ANSWER_TYPES: list[tuple[re.Pattern, frozenset[str]]] = [
+_MODIFIERS = r"(?:\s+(?!(?:{})\b)[\w’'-]+){{0,2}}\s+".format("|".join(sorted(STOP_WORDS)))
+
+
+def _which(nouns: str) -> str:
+    """ "what/which [is the] [modifiers] NOUN" for the ``nouns`` alternatives (plurals too)."""
+    return rf"\b(?:what|which)(?:\s+(?:is|was|are|were)\s+the)?{_MODIFIERS}(?:{nouns})(?:e?s)?\b"
+
+
+_ANSWER_TYPES: list[tuple[str, frozenset[str]]] = [
     (r"\bhow long\b", frozenset({"DATE", "TIME", "QUANTITY", "CARDINAL"})),
     (r"\bhow (many|much|large|big|old|far|high|often)\b", _NUMBER),
-    (r"\b(what|which) (number|percentage|share|amount|sum|price|figure|population)\b", _NUMBER),
-    (r"\bwhen\b|\b(what|which) (date|day|year|month|time)\b", frozenset({"DATE", "TIME"})),
+    (_which("number|percentage|share|amount|sum|price|figure|population|total|rate"), _NUMBER),
+    (r"\bwhen\b|" + _which("date|day|year|month|time|week"), frozenset({"DATE", "TIME"})),
     (
-        r"\bwhere\b|\b(what|which) (city|cities|country|countries|place|town|region|state)\b",
+        r"\bwhere\b|" + _which("city|cities|country|countries|place|town|region|state|nation"),
         frozenset({"GPE", "LOC", "FAC"}),
     ),
     (
-        r"\b(what|which) (company|companies|organi[sz]ations?|agency|agencies|publication|"
-        r"newspaper|outlet|party|gang|group|body)\b",
+        _which(
+            "company|companies|organi[sz]ation|agency|agencies|publication|newspaper|outlet|"
+            "party|parties|gang|group|body|bodies|team|firm|network|brand|university|school|college"
+        ),
         frozenset({"ORG", "NORP"}),
     ),
     (
-        r"\bwho(m|se)?\b|\bwhat is the name\b|\bfirst name\b|\bwhich (official|person|"
-        r"leader|coach|minister|president)s?\b",
+        r"\bwho(m|se)?\b|\bwhat is the name\b|\bfirst name\b|"
+        + _which(
+            "official|person|people|leader|coach|minister|president|spokes(?:person|man|woman)|"
+            "executive|ceo|senator|governor|player|athlete|actor|actress|singer|star|artist|"
+            "author|judge|lawmaker|politician|candidate|envoy|diplomat|analyst|expert"
+        ),
         frozenset({"PERSON", "ORG", "NORP", "GPE"}),
     ),
 ]
@@ -47,11 +67,14 @@ _ANSWER_TYPES = [(re.compile(p, re.IGNORECASE), labels) for p, labels in _ANSWER
 def expected_types(question: str) -> frozenset[str]:
     """The entity labels an answer to ``question`` would contain ("How much ..." -> MONEY,
     CARDINAL, ...); empty when the question does not ask for a kind of entity ("Why ...",
-    "What did X say ...")."""
-    for pattern, labels in _ANSWER_TYPES:
-        if pattern.search(question):
-            return labels
-    return frozenset()
+    "What did X say ..."). The earliest question word decides; of the nouns after it, the
+    last is the head ("which college football coach" asks for a person, not a college);
+    at a tie the earlier pattern wins ("how long" before "how many")."""
+    found = []
+    for order, (pattern, labels) in enumerate(_ANSWER_TYPES):
+        if match := pattern.search(question):
+            found.append((match.start(), -match.end(), order, labels))
+    return min(found, key=lambda f: f[:3])[3] if found else frozenset()
 
 
 class EntityTagger(Protocol):
@@ -123,21 +146,21 @@ class Signals:
 def mark_answer_types(
     question: str, evidence: list[Evidence], tagger: EntityTagger | None
 ) -> list[Evidence]:
-    """``evidence`` (best first) with ``typed`` set on its best ``TOP`` sentences: whether
-    each holds an entity of the type the question asks for that the question does not
-    already name. Unchanged when no type is asked or there is no tagger."""
+    """``evidence`` (best first) with ``typed`` set on its best ``MARKED`` sentences:
+    whether each holds an entity of the type the question asks for that the question does
+    not already name. Unchanged when no type is asked or there is no tagger."""
     wanted = expected_types(question)
     if not wanted or tagger is None or not evidence:
         return evidence
     asked = question.lower()
-    top = evidence[:TOP]
+    top = evidence[:MARKED]
     marked = [
         replace(
             e, typed=any(label in wanted and text.lower() not in asked for text, label in found)
         )
         for e, found in zip(top, tagger.entities([e.text for e in top]), strict=True)
     ]
-    return marked + evidence[TOP:]
+    return marked + evidence[MARKED:]
 
 
 def measure(question: str, evidence: list[Evidence], judge: float | None = None) -> Signals:
@@ -154,26 +177,35 @@ def measure(question: str, evidence: list[Evidence], judge: float | None = None)
 
 
 @dataclass(frozen=True)
-class Gate:
-    """A logistic model over some :class:`Signals`: answer when ``probability`` reaches
-    ``threshold``. Fitted by ``bench/answerability.py`` with cross-validation on the eval
-    sets; the threshold is the operating point chosen there (false abstention <= 5 %)."""
+class Logistic:
+    """A logistic model over named features: ``sigmoid(bias + weights . values)``."""
 
     features: tuple[str, ...]
     weights: tuple[float, ...]
     bias: float
-    threshold: float
 
-    def probability(self, signals: Signals) -> float:
-        values = feature_vector(signals, self.features)
+    def of(self, values: Sequence[float]) -> float:
+        """The probability for ``values``, in the order of :attr:`features`."""
         z = self.bias + sum(w * v for w, v in zip(self.weights, values, strict=True))
         return 1.0 / (1.0 + math.exp(-z))
 
-    def answerable(self, signals: Signals) -> bool:
-        return self.probability(signals) >= self.threshold
-
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class Gate(Logistic):
+    """A logistic model over some :class:`Signals`: answer when ``probability`` reaches
+    ``threshold``. Fitted by ``bench/answerability.py`` with cross-validation on the eval
+    sets; the threshold is the operating point chosen there (false abstention <= 5 %)."""
+
+    threshold: float
+
+    def probability(self, signals: Signals) -> float:
+        return self.of(feature_vector(signals, self.features))
+
+    def answerable(self, signals: Signals) -> bool:
+        return self.probability(signals) >= self.threshold
 
 
 def load_gates(path: str | Path = "") -> dict[str, Gate]:

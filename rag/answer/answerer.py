@@ -7,15 +7,24 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import closing
+from dataclasses import replace
 from itertools import chain
 
 from rag.answer.answerability import EntityTagger, Gate, Signals, mark_answer_types, measure
-from rag.answer.citations import CitationVerifier, SentenceBuffer, draft_text, parse_markers
+from rag.answer.citations import (
+    CitationVerifier,
+    SentenceBuffer,
+    draft_text,
+    parse_markers,
+    shift_markers,
+)
 from rag.answer.evidence import EvidenceScorer
 from rag.answer.followup import Rewrite, standalone
 from rag.answer.generator import Generator
 from rag.answer.instructions import adds_contact_details
+from rag.answer.parts import split_parts
 from rag.answer.screening import strip_instructions
+from rag.answer.selection import SentenceRanker
 from rag.answer.support import missing_names
 from rag.answer.types import (
     Answer,
@@ -35,6 +44,7 @@ from rag.text import MAX_QUESTION_CHARS, printable
 from rag.types import Passage
 
 ABSTAIN_TEXT = "The articles don't say. The closest passages are listed below."
+UNCOVERED = "The articles don't answer"  # one part of a question with several
 MAX_PASSAGES = 50  # passages one question may retrieve: bounds the work of a request
 MAX_HISTORY = 20  # earlier messages a follow-up may refer to (the newest are kept)
 
@@ -52,7 +62,8 @@ class Answerer:
     a generator (the extractive one, for an LLM) whose verified sentences answer when
     the gate found the question answerable but none of the model's sentences held up.
     ``tagger`` finds the named entities the expected-answer-type signal reads (None:
-    that signal is off).
+    that signal is off); ``ranker`` marks which evidence sentences carry the answer, the
+    order the generators choose by (None: the evidence score's order).
     """
 
     def __init__(
@@ -64,10 +75,12 @@ class Answerer:
         gates: dict[str, Gate] | None = None,
         tagger: EntityTagger | None = None,
         fallback: Generator | None = None,
+        ranker: SentenceRanker | None = None,
     ):
         self.retriever, self.scorer, self.generator = retriever, scorer, generator
         self.config = config or AnswerConfig()
         self.gates, self.tagger, self.fallback = gates or {}, tagger, fallback
+        self.ranker = ranker
 
     @property
     def name(self) -> str:
@@ -112,42 +125,103 @@ class Answerer:
         if not asked:  # nothing but instructions to the model: nothing to look up
             yield self._abstain(question, [], timings)
             return
-        # a follow-up is read as the question it stands for; the earlier turns' subject
-        # words go into the retrieval query only
-        rewrite = standalone(asked, history)
-        query = rewrite.query
-        found = self.retriever.retrieve(query, passages or self.config.passages, search_filter)
-        yield Retrieved(query, found)
-        weighed = self._weigh(rewrite, found, history)
+        rewrites = self._rewrites(asked, history)
+        query = " / ".join(r.query for r in rewrites)
+        depth = passages or self.config.passages
+        found = [self.retriever.retrieve(r.query, depth, search_filter) for r in rewrites]
+        retrieved = _union(found)
+        yield Retrieved(query, retrieved)
+        weighed = [self._weigh(r, f, history) for r, f in zip(rewrites, found, strict=True)]
         timings["retrieve"] = time.perf_counter() - started
-        if weighed is None:
-            yield self._abstain(query, found, timings)
-            return
-        evidence, context = weighed
+        tick = time.perf_counter()
+        contexts = [self._covered(w) for w in weighed]
         if self.gates:
-            tick = time.perf_counter()
-            answerable = self._answerable(self.signals(evidence, context))
             timings["assess"] = time.perf_counter() - tick  # entities, the model's opinion
-            if not answerable:
-                yield self._abstain(query, found, timings)
-                return
-        verifier = CitationVerifier(context.passages, context.evidence, self.config.support)
-        parts: list[str] = []
+        if not any(contexts):
+            yield self._abstain(query, retrieved, timings)
+            return
+        verifier, offsets = self._verifier(contexts)
+        said: list[str] = []
+        answered = False
         generate_started = time.perf_counter()
         timings["verify"] = 0.0
-        for generator in (self.generator, self.fallback):  # the fallback: nothing held up
-            if generator is None or parts:
-                break
-            for event in self._sentences(generator, context, verifier, rewrite.question, timings):
+        for rewrite, context, offset in zip(rewrites, contexts, offsets, strict=True):
+            kept: list[str] = []
+            for event in self._answer_part(context, verifier, rewrite.question, timings, offset):
                 if isinstance(event, Delta):
-                    parts.append(event.text.strip())
+                    if said and not kept:  # a later part's first sentence
+                        event = Delta(" " + event.text.lstrip())
+                    kept.append(event.text.strip())
                 yield event
+            answered = answered or bool(kept)
+            if not kept and len(rewrites) > 1:  # say which part the articles don't cover
+                kept.append(f"{UNCOVERED} “{rewrite.question}”")
+                yield Delta((" " if said else "") + kept[-1])
+            said += kept
         timings["generate"] = time.perf_counter() - generate_started - timings["verify"]
-        if not parts:
-            yield self._abstain(query, found, timings)
+        if not answered:
+            yield self._abstain(query, retrieved, timings)
             return
         timings["total"] = time.perf_counter() - started
-        yield Answer(" ".join(parts), verifier.citations, False, query, timings, context.passages)
+        yield Answer(" ".join(said), verifier.citations, False, query, timings, verifier.passages)
+
+    def _rewrites(self, asked: str, history: list[dict]) -> list[Rewrite]:
+        """Each part of the question (:func:`split_parts`) made standalone: a follow-up is
+        read as the question it stands for, and a later part as a follow-up of the
+        earlier ones ("... and what is he expected to do?"). The earlier turns' subject
+        words go into the retrieval query only."""
+        rewrites: list[Rewrite] = []
+        for part in split_parts(asked):
+            earlier = [{"role": "user", "content": r.question} for r in rewrites]
+            rewrites.append(standalone(part, history + earlier))
+        return rewrites
+
+    def _covered(self, weighed: tuple[list[Evidence], Context] | None) -> Context | None:
+        """The focused context to answer from, or None when the evidence rules or the
+        answerability gate find that it does not answer."""
+        if weighed is None:
+            return None
+        evidence, context = weighed
+        if self.gates and not self._answerable(self.signals(evidence, context)):
+            return None
+        return context
+
+    def _verifier(self, contexts: list[Context | None]) -> tuple[CitationVerifier, list[int]]:
+        """One verifier over every covered part's passages, so citations are numbered 1..n
+        across parts, and where each part's passages start in it."""
+        passages: list[Passage] = []
+        evidence: list[Evidence] = []
+        offsets = []
+        for context in contexts:
+            offsets.append(len(passages))
+            if context is not None:
+                evidence += [
+                    replace(e, passage=e.passage + len(passages)) for e in context.evidence
+                ]
+                passages += context.passages
+        return CitationVerifier(passages, evidence, self.config.support), offsets
+
+    def _answer_part(
+        self,
+        context: Context | None,
+        verifier: CitationVerifier,
+        question: str,
+        timings: dict,
+        offset: int,
+    ) -> Iterator[Draft | Delta | Withdrawn]:
+        """The generator's checked sentences for one part (nothing when it is not
+        covered); the fallback's when none of the generator's held up."""
+        if context is None:
+            return
+        for generator in (self.generator, self.fallback):
+            if generator is None:
+                return
+            kept = False
+            for event in self._sentences(generator, context, verifier, question, timings, offset):
+                kept = kept or isinstance(event, Delta)
+                yield event
+            if kept:
+                return
 
     def _sentences(
         self,
@@ -156,16 +230,18 @@ class Answerer:
         verifier: CitationVerifier,
         question: str,
         timings: dict,
+        offset: int = 0,
     ) -> Iterator[Draft | Delta | Withdrawn]:
         """``generator``'s text as drafts, each completed sentence verified: kept (Delta)
-        or withdrawn. Generation stops at ``config.max_sentences`` kept sentences, and
+        or withdrawn. Its markers count from ``offset`` in the verifier's passages (a
+        later part's). Generation stops at ``config.max_sentences`` kept sentences, and
         when the consumer stops reading (the stream is closed: the model stops too)."""
         buffer, kept, shown = SentenceBuffer(), 0, ""
         with closing(generator.generate(context)) as pieces:
             for piece in chain(pieces, [None]):  # None: the end, flush what is left
                 for sentence in buffer.feed(piece) if piece is not None else buffer.flush():
                     tick = time.perf_counter()
-                    event = self._judge(sentence, verifier, question, kept)
+                    event = self._judge(shift_markers(sentence, offset), verifier, question, kept)
                     timings["verify"] += time.perf_counter() - tick
                     if event is not None:
                         kept += isinstance(event, Delta)
@@ -207,17 +283,34 @@ class Answerer:
             return True
         return not self.gates and evidence[0].score < self.config.min_evidence
 
-    def assess(self, question: str, history: list[dict] | None = None) -> Signals | None:
+    def assess(
+        self,
+        question: str,
+        history: list[dict] | None = None,
+        search_filter: SearchFilter | None = None,
+    ) -> Signals | None:
         """The signals the gate reads for ``question``, as :meth:`stream` finds them
         (``None`` when a rule abstains first: only instructions, or names no passage
         mentions). For fitting and inspecting the gates."""
+        weighed = self.evidence(question, history, search_filter)
+        return self.signals(*weighed) if weighed is not None else None
+
+    def evidence(
+        self,
+        question: str,
+        history: list[dict] | None = None,
+        search_filter: SearchFilter | None = None,
+    ) -> tuple[list[Evidence], Context] | None:
+        """The scored evidence and the generator's focused context for ``question``, as
+        :meth:`stream` weighs them (``None`` when a rule abstains first). The question is
+        read whole: :meth:`stream` weighs each part of one with several. For fitting the
+        gates and the sentence ranker, and for inspection."""
         asked = strip_instructions(_clean(question))
         if not asked:
             return None
         rewrite = standalone(asked, history or [])
-        found = self.retriever.retrieve(rewrite.query, self.config.passages)
-        weighed = self._weigh(rewrite, found, history or [])
-        return self.signals(*weighed) if weighed is not None else None
+        found = self.retriever.retrieve(rewrite.query, self.config.passages, search_filter)
+        return self._weigh(rewrite, found, history or [])
 
     def _weigh(
         self, rewrite: Rewrite, found: list[Passage], history: list[dict]
@@ -228,6 +321,8 @@ class Answerer:
         evidence = mark_answer_types(question, self.scorer.score(question, found), self.tagger)
         if self._weak(question, found, evidence):
             return None
+        if self.ranker is not None:
+            evidence = self.ranker.mark(question, evidence)
         context = Context(question, rewrite.query, found, evidence, history)
         return evidence, self.generator.focus(context)
 
@@ -248,6 +343,14 @@ class Answerer:
         timings.setdefault("verify", 0.0)
         timings["total"] = sum(v for k, v in timings.items() if k != "total")
         return Answer(ABSTAIN_TEXT, [], True, query, timings, passages)
+
+
+def _union(found: list[list[Passage]]) -> list[Passage]:
+    """The passages of every part, each once, in order."""
+    seen: dict[tuple[str, int, int], Passage] = {}
+    for passage in (p for passages in found for p in passages):
+        seen.setdefault((passage.article_id, passage.start, passage.end), passage)
+    return list(seen.values())
 
 
 def _clean(question: str) -> str:

@@ -24,6 +24,17 @@ def parse_markers(sentence: str) -> tuple[str, list[int]]:
     return _MARKER.sub("", sentence).strip(), list(dict.fromkeys(numbers))
 
 
+def shift_markers(sentence: str, offset: int) -> str:
+    """``sentence`` with every marker number raised by ``offset`` ("x [1, 2]" + 3 ->
+    "x [4, 5]")."""
+    if not offset:
+        return sentence
+    return _MARKER.sub(
+        lambda m: " [" + ", ".join(str(int(n) + offset) for n in m.group(1).split(",")) + "]",
+        sentence,
+    )
+
+
 def draft_text(text: str) -> str:
     """Unverified text as a reader may see it: no markers, whole or half-written (their
     numbers change once verified)."""

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 
 from rag.answer.generator import Generator
+from rag.answer.selection import choose
 from rag.answer.types import Context, Evidence
 from rag.config import AnswerConfig
 
@@ -15,13 +16,17 @@ _NEEDS_ANTECEDENT = re.compile(
     re.IGNORECASE,
 )
 
+_BRACKETED = re.compile(r"^\s*[(\[][^()\[\]]*[)\]]\W*$")  # "(Getty Images)"
+
 
 class ExtractiveGenerator(Generator):
-    """No model: the best-scoring sentences, each cited, in reading order.
+    """No model: the sentences that answer, each cited, in reading order.
 
     Near-instant, never invents anything, and the fallback when no LLM is available.
-    It keeps sentences scoring within ``extractive_keep`` (0.85) of the best (at most
-    ``max_sentences``), so a single strong sentence is not padded with weak ones; a
+    It leads with the sentence most likely to carry the answer (the answer-sentence
+    ranker's choice, else the best-scoring one) and adds those scoring within
+    ``extractive_keep`` (0.85) of the best (at most ``max_sentences``), so a single strong
+    sentence is not padded with weak ones (:func:`~rag.answer.selection.choose`); a
     sentence that only says "he said" brings the sentence before it, which names the
     speaker.
     """
@@ -33,8 +38,7 @@ class ExtractiveGenerator(Generator):
 
     def generate(self, context: Context) -> Iterator[str]:
         config = self.config
-        floor = config.extractive_keep * context.evidence[0].score
-        chosen = [e for e in context.evidence[: config.max_sentences] if e.score >= floor]
+        chosen = choose(context.evidence, config.extractive_keep, config.max_sentences)
         for evidence in list(chosen):
             if _NEEDS_ANTECEDENT.search(evidence.text):
                 before = _previous(evidence, context)
@@ -49,11 +53,15 @@ class ExtractiveGenerator(Generator):
 
 
 def _previous(evidence: Evidence, context: Context) -> Evidence | None:
-    """The sentence just before ``evidence`` in the same article, if it was retrieved."""
+    """The sentence just before ``evidence`` in the same article, if it was retrieved,
+    passing over sentences wholly in brackets: a photo credit or an aside names no
+    speaker."""
     article = context.passages[evidence.passage].article_id
     before = [
         e
         for e in context.evidence
-        if context.passages[e.passage].article_id == article and e.end <= evidence.start
+        if context.passages[e.passage].article_id == article
+        and e.end <= evidence.start
+        and not _BRACKETED.match(e.text)
     ]
     return max(before, key=lambda e: e.end, default=None)

@@ -21,7 +21,7 @@ _BACK_WORDS = re.compile(
     re.IGNORECASE,
 )
 # Words that start a question (anything else after "And" is a subject: "And Ukraine?")
-_ASKING = frozenset((
+ASKING = frozenset((
     "what", "who", "whom", "whose", "why", "when", "where", "which", "how", "is", "are", "was",
     "were", "do", "does", "did", "can", "could", "will", "would", "should", "has", "have",
     "had", "tell", "give", "name", "list",
@@ -106,7 +106,7 @@ def _resolve(question: str, previous: str | None) -> Rewrite:
     if not re.search(r"\w", core):  # "And?", "So": the earlier question, asked again
         return Rewrite(previous, previous)
     ellipsis = _ELLIPSIS.match(question)
-    if ellipsis or (_OPENER.match(question) and core.split()[0].lower() not in _ASKING):
+    if ellipsis or (_OPENER.match(question) and core.split()[0].lower() not in ASKING):
         # "What about Koffler?", "And Ukraine's leadership?": the earlier question, asked
         # of the new subject
         subject = ellipsis.group(1) if ellipsis else core.rstrip("?.! ")

@@ -23,6 +23,8 @@ class Evidence:
     lead: str = ""  # the text that gives the sentence its context
     # holds an entity of the type the question asks for (None: no type asked, or unchecked)
     typed: bool | None = None
+    # probability that the sentence carries the answer (rag.answer.selection; None: unranked)
+    carries: float | None = None
 
 
 @dataclass

@@ -146,13 +146,16 @@ class Pipeline:
         with self._lock:
             self.reload()
             if name not in self._answerers:
+                # no index: say so before loading a model (and destroying it unused, which
+                # can hang llama.cpp's server when it has only just started)
+                retriever = self.retriever
                 answer = self.config.answer
                 scorer = EvidenceScorer(self.embedder, answer.lexical_weight, self._detector())
                 generator = self._generator(name)
                 # a model answer that fails verification falls back to quoting the evidence
                 quotes = self._generator("extractive") if generator.name != "extractive" else None
                 self._answerers[name] = Answerer(
-                    self.retriever,
+                    retriever,
                     scorer,
                     generator,
                     answer,

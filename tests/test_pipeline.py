@@ -78,6 +78,7 @@ def test_nothing_to_ask_before_there_is_an_index(tmp_path, embedder):
     pipeline = Pipeline.open(tmp_path / "empty", embedder=embedder)
     with pytest.raises(IndexNotFoundError, match="rag index build"):
         pipeline.ask(CANONICAL)
+    assert pipeline._backends == {}  # said before loading the local model, not after
     with pytest.raises(InputError, match="the index was not changed"):
         pipeline.add_articles([{"title": "no text"}])
     assert not (tmp_path / "empty" / "CURRENT").exists()

@@ -31,7 +31,7 @@ _MODIFIERS = r"(?:\s+(?!(?:{})\b)[\w’'-]+){{0,2}}\s+".format("|".join(sorted(S
 
 
 def _which(nouns: str) -> str:
-    """ "what/which [is the] [modifiers] NOUN" for the ``nouns`` alternatives (plurals too)."""
+    """The pattern "what/which [is the] [modifiers] NOUN" for the ``nouns`` (plurals too)."""
     return rf"\b(?:what|which)(?:\s+(?:is|was|are|were)\s+the)?{_MODIFIERS}(?:{nouns})(?:e?s)?\b"
 
 

@@ -141,13 +141,16 @@ class Answerer:
             yield self._abstain(query, retrieved, timings)
             return
         verifier, offsets = self._verifier(contexts)
+        # what the user asked of the whole answer: a link asked for in one part may be
+        # quoted in another's sentence
+        asked_all = " ".join(r.question for r in rewrites)
         said: list[str] = []
         answered = False
         generate_started = time.perf_counter()
         timings["verify"] = 0.0
         for rewrite, context, offset in zip(rewrites, contexts, offsets, strict=True):
             kept: list[str] = []
-            for event in self._answer_part(context, verifier, rewrite.question, timings, offset):
+            for event in self._answer_part(context, verifier, asked_all, timings, offset):
                 if isinstance(event, Delta):
                     if said and not kept:  # a later part's first sentence
                         event = Delta(" " + event.text.lstrip())

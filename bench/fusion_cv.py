@@ -37,7 +37,7 @@ from realtimeqa import (  # a sibling script module
 from rag.config import Config
 from rag.embed import Embedder, create_embedder
 from rag.retrieve import HybridRetriever, SearchFilter
-from rag.retrieve.temporal import RecencyPrior
+from rag.retrieve.recency import RecencyPrior
 
 GRID = {
     "chunk_fusion": ("rank", "auto"),

@@ -42,7 +42,7 @@ from rag.ingest.loaders import latest_per_page, load_file
 from rag.ingest.urls import page_key
 from rag.pipeline import Pipeline
 from rag.retrieve import HybridRetriever, SearchFilter
-from rag.retrieve.temporal import RecencyPrior
+from rag.retrieve.recency import RecencyPrior
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = ROOT.parent / "shared" / "bench" / "realtimeqa"

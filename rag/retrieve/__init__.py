@@ -12,7 +12,8 @@ from rag.retrieve.base import Retriever
 from rag.retrieve.dense import DenseRetriever
 from rag.retrieve.hybrid import HybridRetriever
 from rag.retrieve.keyword import BM25Retriever
-from rag.retrieve.temporal import RecencyPrior, TimeScope, time_scope
+from rag.retrieve.recency import RecencyPrior
+from rag.retrieve.temporal import TimeScope, time_scope
 
 RETRIEVERS: dict[str, type[Retriever]] = {
     "hybrid": HybridRetriever,

@@ -3,6 +3,7 @@ fused by reciprocal rank and weighted by publish date (the default retriever).""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
@@ -14,8 +15,30 @@ from rag.filters import SearchFilter
 from rag.index import Index
 from rag.retrieve.base import Retriever
 from rag.retrieve.fusion import Ranking, reciprocal_rank_fusion, score_fusion
-from rag.retrieve.temporal import RecencyPrior, relevance, time_scope
+from rag.retrieve.recency import RecencyPrior, relevance
+from rag.retrieve.temporal import time_scope
 from rag.types import Passage
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """A question's candidate chunks before time is weighed: their rows (``ids``), their
+    articles (``owners``), the chunk lists' fused score (``fused``), the whole-article
+    lists' score (``article``), the dense cosine (``similarity``), whether each shares a
+    search term with the question (``shares``), and the BM25 score by row."""
+
+    ids: np.ndarray
+    owners: np.ndarray
+    fused: np.ndarray
+    article: np.ndarray
+    similarity: np.ndarray
+    shares: np.ndarray
+    bm25: dict[int, float]
+
+    @property
+    def score(self) -> np.ndarray:
+        """The relevance score the time weight multiplies."""
+        return self.fused + self.article
 
 
 class HybridRetriever(Retriever):
@@ -38,9 +61,9 @@ class HybridRetriever(Retriever):
     article far down the list or outside it (a digest that mentions the topic in one
     paragraph, another story) falls well behind. With the usual constant the same list
     helped RealTimeQA but cost the project's two-article eval set three first places.
-    ``prior`` (a :class:`RecencyPrior`, None to ignore dates) then multiplies each score
-    by its article's recency weight relative to the question's "now"
-    (``SearchFilter.now``, default today) and the dates the question names. Every
+    ``prior`` (a :class:`~rag.retrieve.recency.RecencyPrior`, None to ignore dates) then
+    multiplies each score by a weight from its article's publish date relative to the
+    question's "now" (``SearchFilter.now``, default today) and the dates it names. Every
     passage carries its dense cosine in ``scores`` (used downstream to judge whether the
     evidence is strong enough to answer).
     """
@@ -112,9 +135,11 @@ class HybridRetriever(Retriever):
         )
         return {i: (1 - share) * ranked[i] + share * scored.get(i, 0.0) for i in ranked}
 
-    def _rank(
+    def candidates(
         self, query: str, vector: np.ndarray, k: int, search_filter: SearchFilter | None
-    ) -> list[Passage]:
+    ) -> Candidates:
+        """The chunks ``query`` (embedded as ``vector``) reaches through any list, scored
+        by relevance alone."""
         index, fusion = self.index, self.fusion
         articles = index.article_mask(search_filter)
         allowed = articles[index.chunk_article] if articles is not None else None
@@ -135,37 +160,50 @@ class HybridRetriever(Retriever):
             fused[chunk_id] = 0.0
         ids = np.fromiter(fused, dtype=np.int64, count=len(fused))
         owners = index.chunk_article[ids]
-        similarity = index.embeddings[ids] @ vector if len(ids) else np.zeros(0)
-        bm25 = dict(zip(map(int, bm25_ids), map(float, bm25_scores), strict=True))
-        weight = np.ones(len(ids))
-        if self.prior is not None:
-            today = (search_filter or SearchFilter()).today()
-            by_article = self.prior.weights(index.published_days, time_scope(query, today))
+        return Candidates(
+            ids=ids,
+            owners=owners,
+            fused=np.fromiter(fused.values(), float, len(ids)),
+            article=article_score[owners],
+            similarity=index.embeddings[ids] @ vector if len(ids) else np.zeros(0),
             # a chunk shares a search term with the question when BM25 found it, or its
             # article (the chunk BM25 list stops at its depth)
-            shares = np.isin(owners, matching) | np.isin(ids, bm25_ids)
-            weight = self.prior.scaled(by_article[owners], relevance(similarity, shares))
-        rrf = np.fromiter(fused.values(), float, len(ids))
-        final = (rrf + article_score[owners]) * weight
-        order = ids[np.lexsort((ids, -final))]
-        top = np.array(
-            index.one_per_story(order, k) if fusion.one_per_story else order[:k], dtype=np.int64
+            shares=np.isin(owners, matching) | np.isin(ids, bm25_ids),
+            bm25=dict(zip(map(int, bm25_ids), map(float, bm25_scores), strict=True)),
         )
-        row = {int(i): n for n, i in enumerate(ids)}
-        return [
-            index.passage(
-                int(i),
-                float(final[row[int(i)]]),
-                {
-                    "rrf": fused[int(i)],
-                    "article": float(article_score[index.chunk_article[i]]),
-                    "time": float(weight[row[int(i)]]),
-                    "dense": float(similarity[row[int(i)]]),
-                    "bm25": bm25.get(int(i), 0.0),
-                },
-            )
-            for i in top
-        ]
+
+    def time_weights(
+        self, query: str, found: Candidates, search_filter: SearchFilter | None
+    ) -> np.ndarray:
+        """Each candidate's weight from its article's date (ones without a prior)."""
+        if self.prior is None:
+            return np.ones(len(found.ids))
+        scope = time_scope(query, (search_filter or SearchFilter()).today())
+        published = self.index.published_days[found.owners]
+        return self.prior.chunk_weights(published, scope, relevance(found.similarity, found.shares))
+
+    def _rank(
+        self, query: str, vector: np.ndarray, k: int, search_filter: SearchFilter | None
+    ) -> list[Passage]:
+        index = self.index
+        found = self.candidates(query, vector, k, search_filter)
+        weight = self.time_weights(query, found, search_filter)
+        final = found.score * weight
+        order = found.ids[np.lexsort((found.ids, -final))]
+        top = index.one_per_story(order, k) if self.fusion.one_per_story else order[:k]
+        row = {int(i): n for n, i in enumerate(found.ids)}
+        passages = []
+        for i in map(int, top):
+            n = row[i]
+            scores = {
+                "rrf": float(found.fused[n]),
+                "article": float(found.article[n]),
+                "time": float(weight[n]),
+                "dense": float(found.similarity[n]),
+                "bm25": found.bm25.get(i, 0.0),
+            }
+            passages.append(index.passage(i, float(final[n]), scores))
+        return passages
 
 
 def _nearest(vectors: np.ndarray, query: np.ndarray, k: int, allowed: np.ndarray | None):

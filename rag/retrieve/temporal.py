@@ -1,16 +1,12 @@
-"""Time awareness for news: what a question says about time, read relative to its "now",
-and the recency weight each article gets from it."""
+"""What a question says about time ("this week", "in April", "on Friday"), read relative to
+its "now"."""
 
 from __future__ import annotations
 
 import calendar
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
-
-import numpy as np
-
-from rag.config import RecencyConfig
 
 _MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 _MONTHS |= {name.lower(): i for i, name in enumerate(calendar.month_abbr) if name}
@@ -143,74 +139,3 @@ def time_scope(question: str, now: date) -> TimeScope:
         since = match.group(0).lower().startswith("since")
         return TimeScope(now, date(year, 1, 1), now if since else date(year, 12, 31), recent)
     return TimeScope(now, recent=recent)
-
-
-@dataclass(frozen=True)
-class RecencyPrior:
-    """Multiplies each chunk's fused score by a weight from its article's publish date
-    (the constants are a :class:`RecencyConfig`'s).
-
-    - Fresh news gets a bonus that halves every ``half_life_days`` (30) up to ``boost``
-      (0.5: a same-day article counts 1.5 times); older articles and undated ones are
-      neutral (weight 1), so an archive of old news ranks as without it. A question with
-      a recency cue ("recently", "new", "this week") gets ``cue_boost`` (2.0) instead.
-    - Articles published after the question's "now" (possible when "now" is set to a
-      past date) get ``future`` (0.5): news written later cannot be what was asked about.
-    - Inside an explicit window ("in April", "last week") articles get ``window_boost``
-      (2.0) on top; dated articles outside it are not dropped, only not boosted.
-    - A bonus is scaled by the chunk's relevance (``by_relevance``, see :meth:`scaled`):
-      recency re-orders relevant articles and never lifts one the question is not about
-      (a two-word article dated yesterday used to rank second for any question over
-      undated or older articles).
-
-    Defaults measured on RealTimeQA (bench/realtimeqa.py); half-lives of 7-60 days and
-    boosts of 0.25-4 are within a few points of each other there, so the gentlest
-    ``boost`` that keeps the best figures is the default: rank fusion flattens relevance
-    gaps, and a stronger bonus would let fresh but weaker matches overtake.
-    """
-
-    config: RecencyConfig = field(default_factory=RecencyConfig)
-    by_relevance: bool = True
-
-    def weights(self, published: np.ndarray, scope: TimeScope) -> np.ndarray:
-        """Weights for articles whose publish dates are ``published`` (days since the
-        epoch as floats, NaN when unknown)."""
-        c = self.config
-        now = float(scope.now.toordinal())
-        age = now - published
-        dated = ~np.isnan(age)
-        strength = c.cue_boost if scope.recent else c.boost
-        fresh = np.where(dated & (age >= 0), np.exp2(-np.clip(age, 0, None) / c.half_life_days), 0)
-        weights = 1.0 + strength * fresh
-        weights = np.where(dated & (age < 0), c.future, weights)
-        if scope.window:
-            start, end = scope.start.toordinal(), scope.end.toordinal()
-            inside = dated & (published >= start) & (published <= end)
-            weights = np.where(inside, weights * (1.0 + c.window_boost), weights)
-        return weights
-
-    def scaled(self, weights: np.ndarray, relevance: np.ndarray) -> np.ndarray:
-        """Chunk weights from their articles' ``weights``: a bonus (weight above 1) times
-        the chunk's ``relevance`` (0 to 1), so an irrelevant chunk gets none; a penalty
-        (news from after "now") stays whole."""
-        if not self.by_relevance:
-            return weights
-        return np.where(weights > 1.0, 1.0 + (weights - 1.0) * relevance, weights)
-
-
-def relevance(similarity: np.ndarray, shares_terms: np.ndarray) -> np.ndarray:
-    """Whether each candidate is about the question, 0 to 1: a chunk that shares a search
-    term with it (``shares_terms``) is (1); one found by meaning alone counts by its cosine
-    similarity, from the least similar candidate's (0) up to the candidates' median (1).
-    No constant to tune.
-
-    Measured on RealTimeQA (bench/realtimeqa.py, one run): this rule keeps the unscaled
-    bonus's figures (MRR@10 0.872, recall@10 0.981), while scaling the bonus by BM25 over
-    the best candidate's cost 3.6 points of MRR@10 and by cosine above the median 0.8
-    (fresh gold articles that match part of the question lost their bonus)."""
-    if not len(similarity):
-        return np.ones(0)
-    floor, middle = float(similarity.min()), float(np.median(similarity))
-    spread = middle - floor
-    dense = np.clip((similarity - floor) / spread, 0, 1) if spread > 0 else np.ones_like(similarity)
-    return np.where(shares_terms, 1.0, dense)

@@ -82,9 +82,8 @@ def test_prior_favours_fresh_news_and_never_drops_old_or_undated():
     plain = prior.weights(published, TimeScope(NOW))
     assert plain[0] > plain[1] > plain[2] >= 1.0 - 1e-9
     assert plain[3] == 1.0  # undated: neutral, like old news
-    assert (
-        plain[4] == prior.config.future == RecencyConfig().future < 1.0
-    )  # published after the question's "now"
+    assert plain[4] == 1.0  # published after the question's "now": no bonus
+    assert plain[0] == pytest.approx(1 + RecencyConfig().boost * 2 ** (-1 / 30))
     cued = prior.weights(published, TimeScope(NOW, recent=True))
     assert cued[0] > plain[0] and cued[2] == plain[2]
     april = prior.weights(published, time_scope("What happened in May?", NOW))
@@ -156,6 +155,20 @@ def test_undated_articles_stay_findable(dated, embedder):
     retriever = create_retriever("hybrid", dated, embedder, Config())
     top = retriever.retrieve("harbour channel dredging", 4, SearchFilter(now="2022-06-16"))
     assert top[0].published is None and "harbour" in top[0].text
+
+
+def test_candidates_weighed_by_time_are_what_retrieval_returns(dated, embedder):
+    """``candidates`` and ``time_weights`` are the two halves of ranking (the benches
+    re-weigh the same candidates under other priors): their product orders the passages."""
+    retriever = create_retriever("hybrid", dated, embedder, Config())
+    question, asked = "What did the city council vote on this week?", SearchFilter(now="2022-06-16")
+    found = retriever.candidates(question, embedder.embed_query(question), 4, asked)
+    weights = retriever.time_weights(question, found, asked)
+    final = dict(zip(found.ids.tolist(), (found.score * weights).tolist(), strict=True))
+    passages = retriever.retrieve(question, 4, asked)
+    assert [p.score for p in passages] == pytest.approx([final[p.chunk_id] for p in passages])
+    assert [p.score for p in passages] == sorted(final.values(), reverse=True)[: len(passages)]
+    assert weights.max() > 1.0 and passages[0].published == "2022-06-14"
 
 
 def test_time_awareness_can_be_turned_off(dated, embedder):

@@ -68,13 +68,16 @@ def lines(text: str, start: int = 0, end: int | None = None) -> Iterator[tuple[i
 
 
 def is_heading(line: str) -> bool:
-    """Headings, photo titles and list lead-ins introduce the text after them."""
+    """Headings, photo titles and list lead-ins introduce the text after them. A line cut
+    off with an ellipsis (a scraped teaser: "The United States struck three nuclear sites
+    in Iran on…") is a sentence, not a heading."""
     stripped = line.strip()
     if stripped.endswith(":"):
         return True
     if BULLET.match(stripped):
         return False
-    return len(stripped) <= _HEADING_MAX_CHARS and not stripped.endswith((".", "!", "?", "”", '"'))
+    ends = (".", "!", "?", "”", '"', "…")
+    return len(stripped) <= _HEADING_MAX_CHARS and not stripped.endswith(ends)
 
 
 # -- keyword tokens -------------------------------------------------------------------

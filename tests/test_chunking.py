@@ -108,3 +108,19 @@ def test_offsets_hold_for_any_text(text):
     for chunk in Chunker(ChunkingConfig(32, 8)).split(_article(text)):
         assert text[chunk.start : chunk.end] == chunk.text
         assert chunk.text.strip()
+
+
+def test_a_teaser_cut_off_with_an_ellipsis_is_a_sentence_not_a_heading():
+    """A scraped link list's teasers ("... struck three nuclear sites in Iran on…") are text
+    a reader may ask about: evidence, not headings that only frame what follows."""
+    from rag.answer.evidence import sentences
+    from rag.text import is_heading
+    from rag.types import Passage
+
+    teaser = "WASHINGTON — The United States struck three nuclear sites in Iran on…"
+    assert not is_heading(teaser)
+    assert is_heading("US strikes Iran: Nations react to American strikes")  # a headline
+    text = f"Latest news\n{teaser}\nMore below."
+    passage = Passage(text, 1.0, "a", "t", "s", None, 0, len(text))
+    spans = [text[s.start : s.end] for s in sentences([passage])]
+    assert teaser in spans and "Latest news" not in spans

@@ -25,7 +25,7 @@ from rag.answer.instructions import adds_contact_details
 from rag.answer.parts import split_parts
 from rag.answer.screening import strip_instructions
 from rag.answer.selection import SentenceRanker
-from rag.answer.support import missing_names
+from rag.answer.support import missing_names, restates
 from rag.answer.types import (
     Answer,
     Context,
@@ -140,10 +140,10 @@ class Answerer:
         if not any(contexts):
             yield self._abstain(query, retrieved, timings)
             return
-        verifier, offsets = self._verifier(contexts)
         # what the user asked of the whole answer: a link asked for in one part may be
         # quoted in another's sentence
         asked_all = " ".join(r.question for r in rewrites)
+        verifier, offsets = self._verifier(contexts, asked_all)
         said: list[str] = []
         answered = False
         generate_started = time.perf_counter()
@@ -189,7 +189,9 @@ class Answerer:
             return None
         return context
 
-    def _verifier(self, contexts: list[Context | None]) -> tuple[CitationVerifier, list[int]]:
+    def _verifier(
+        self, contexts: list[Context | None], question: str
+    ) -> tuple[CitationVerifier, list[int]]:
         """One verifier over every covered part's passages, so citations are numbered 1..n
         across parts, and where each part's passages start in it."""
         passages: list[Passage] = []
@@ -202,7 +204,7 @@ class Answerer:
                     replace(e, passage=e.passage + len(passages)) for e in context.evidence
                 ]
                 passages += context.passages
-        return CitationVerifier(passages, evidence, self.config.support), offsets
+        return CitationVerifier(passages, evidence, self.config.support, question), offsets
 
     def _answer_part(
         self,
@@ -261,10 +263,11 @@ class Answerer:
     def _judge(
         sentence: str, verifier: CitationVerifier, question: str, kept: int
     ) -> Delta | Withdrawn | None:
+        bare = parse_markers(sentence)[0]
         if adds_contact_details(sentence, question):  # where an injection sends readers
-            return Withdrawn(
-                parse_markers(sentence)[0], "contact details the question did not ask for"
-            )
+            return Withdrawn(bare, "contact details the question did not ask for")
+        if bare and restates(bare, question):
+            return Withdrawn(bare, "it restates the question without answering it")
         dropped = len(verifier.dropped)
         verified = verifier.check(sentence)
         if verified is not None:

@@ -111,17 +111,25 @@ class CitationVerifier:
     """Checks generated sentences against the passages they cite.
 
     A sentence is kept when a sentence of a cited passage supports it (content-word
-    overlap, or embedding similarity, at least ``threshold``; default 0.5). Markers that
+    overlap of at least ``threshold``, default 0.5, over the whole sentence and over what
+    it adds to the ``question``: :func:`~rag.answer.support.support`). Markers that
     point at no passage are dropped; a sentence whose citations all fail is re-attached to
     the best supporting retrieved sentence if one clears the threshold, else dropped.
     Citations are numbered 1..n in order of first use; each resolves to the exact
     supporting sentence.
     """
 
-    def __init__(self, passages: list[Passage], evidence: list[Evidence], threshold: float = 0.5):
+    def __init__(
+        self,
+        passages: list[Passage],
+        evidence: list[Evidence],
+        threshold: float = 0.5,
+        question: str = "",
+    ):
         self.passages = passages
         self.evidence = evidence
         self.threshold = threshold
+        self.asked = frozenset(content_terms(question))
         self.citations: list[Citation] = []
         self._numbers: dict[tuple[str, int, int], int] = {}
         self.dropped: list[str] = []
@@ -147,7 +155,7 @@ class CitationVerifier:
         terms = content_terms(claim)
         scored = [
             # ties go to the sentence that supports the claim on its own, not via its lead
-            ((support(claim, e), len(terms & content_terms(e.text))), e)
+            ((support(claim, e, self.asked), len(terms & content_terms(e.text))), e)
             for e in self.evidence
             if e.passage in passages
         ]

@@ -1,17 +1,25 @@
-"""Whether evidence supports a claim, and whether the passages mention what was asked."""
+"""Whether evidence supports a claim, whether a claim says more than the question, and
+whether the passages mention what was asked."""
 
 from __future__ import annotations
+
+import re
 
 from rag.answer.types import Evidence
 from rag.text import content_terms, question_names
 from rag.types import Passage
 
 
-def support(claim: str, evidence: Evidence) -> float:
+def support(claim: str, evidence: Evidence, asked: frozenset[str] = frozenset()) -> float:
     """How well ``evidence`` supports ``claim``, from 0 to 1: the share of the claim's
     content words found in the sentence (with its lead). A claim that names someone or
     something the evidence never mentions is not supported at all, however much else
-    overlaps ("Biden said ..." cannot rest on a sentence about someone else)."""
+    overlaps ("Biden said ..." cannot rest on a sentence about someone else).
+
+    With the question's content words (``asked``), the words the claim adds to them (its
+    answer) must be found as well: the lower of the two shares counts. "Witkoff and Putin
+    ate dinner together" repeats the question's names, which any passage about the
+    meeting holds; what it adds, the dinner, no passage says."""
     grounded = f"{evidence.lead} {evidence.text}"
     lowered = grounded.lower()
     if any(name not in lowered for name in question_names(claim)):
@@ -19,7 +27,12 @@ def support(claim: str, evidence: Evidence) -> float:
     claim_terms = content_terms(claim)
     if not claim_terms:
         return 0.0
-    return len(claim_terms & content_terms(grounded)) / len(claim_terms)
+    found = content_terms(grounded)
+    share = len(claim_terms & found) / len(claim_terms)
+    added = claim_terms - asked
+    if asked and added:
+        share = min(share, len(added & found) / len(added))
+    return share
 
 
 def missing_names(question: str, passages: list[Passage]) -> set[str]:
@@ -27,3 +40,21 @@ def missing_names(question: str, passages: list[Passage]) -> set[str]:
     articles are about something else (asked about X, found only Y)."""
     text = " ".join(p.text.lower() for p in passages)
     return {name for name in question_names(question) if name not in text}
+
+
+# stop words that carry an answer: "Peskov said there are no timelines" says something
+_NEGATION = re.compile(r"\b(?:no|not|never|none|nothing|neither|nor)\b|n[’']t\b", re.IGNORECASE)
+_YES_NO = re.compile(r"^\W*(?:yes|no)\b", re.IGNORECASE)
+
+
+def restates(claim: str, question: str) -> bool:
+    """Whether ``claim`` only restates ``question``: no content word (nor negation) that
+    the question lacks. "Koffler expects Putin to pursue the same strategy regardless of
+    Trump's actions" is supported by the article and answers nothing of "What strategy
+    does Koffler expect Putin to pursue regardless of Trump's actions?". A claim that
+    opens with yes or no answers a yes/no question however much it repeats."""
+    if _YES_NO.match(claim):
+        return False
+    added = content_terms(claim) - content_terms(question)
+    negated = bool(_NEGATION.search(claim)) and not _NEGATION.search(question)
+    return not added and not negated

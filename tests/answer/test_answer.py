@@ -13,8 +13,9 @@ from rag.answer import (
     Retrieved,
     Withdrawn,
 )
-from rag.answer.citations import SentenceBuffer, parse_markers, place_markers
+from rag.answer.citations import CitationVerifier, SentenceBuffer, parse_markers, place_markers
 from rag.answer.followup import Rewrite, standalone, standalone_query
+from rag.answer.support import restates
 from rag.errors import InputError
 from tests.conftest import CANONICAL, PESKOV_QUOTE, pipeline_at
 
@@ -130,6 +131,55 @@ def test_renumbering_out_of_range_and_unsupported_sentences(sample):
     )
     assert "rushing into a deal [2]." in answer.text
     assert "Peskov" in answer.citations[1].text
+
+
+def test_a_sentence_must_add_what_was_asked_and_ground_what_it_adds(sample, extractive):
+    """A model sentence that only restates the question never reaches the user; nor one
+    whose added words (its answer) no passage holds, however many of the question's
+    names it repeats; a sentence that adds a supported answer, a negation included, does."""
+    question = "What did Peskov say about timelines?"
+    passages = sample.retriever.retrieve(question, 5)
+    peskov = next(i for i, p in enumerate(passages, 1) if PESKOV_QUOTE in p.text)
+    script = [
+        f"Peskov said this about the timelines [{peskov}]. ",  # restates the question
+        f"Peskov said there are no rigid time frames for a settlement [{peskov}]. ",
+    ]
+    events = list(scripted(sample, script).stream(question))
+    withdrawn = {w.text: w.reason for w in events if isinstance(w, Withdrawn)}
+    assert withdrawn == {
+        "Peskov said this about the timelines.": "it restates the question without answering it"
+    }
+    assert events[-1].text == "Peskov said there are no rigid time frames for a settlement [1]."
+
+    meal = "What did Witkoff and Putin eat during their meeting?"
+    _, context = extractive.evidence(meal)
+    claim = "Steve Witkoff and Vladimir Putin ate dinner together during their meeting [1]."
+    # the question's names and words alone cover most of the claim ...
+    assert CitationVerifier(context.passages, context.evidence).check(claim) is not None
+    # ... but what it adds to the question, the dinner, no passage holds
+    assert CitationVerifier(context.passages, context.evidence, question=meal).check(claim) is None
+
+
+@pytest.mark.parametrize(
+    "claim,question,restated",
+    [
+        (
+            "Koffler expects Putin to pursue the same strategy.",
+            "What strategy does Koffler expect Putin to pursue?",
+            True,
+        ),
+        ("Peskov said there are no timelines.", "What did Peskov say about timelines?", False),
+        (
+            "Yes, officials believe Putin wants peace.",
+            "Do officials believe Putin wants peace?",
+            False,
+        ),
+        ("Putin wants a war of attrition.", "What does Putin want?", False),
+        ("Three.", "How many sites were struck?", False),
+    ],
+)
+def test_restating_the_question_is_not_answering_it(claim, question, restated):
+    assert restates(claim, question) is restated
 
 
 def test_nothing_verifiable_means_abstaining(sample):

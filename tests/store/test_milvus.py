@@ -35,12 +35,12 @@ def milvus_config(tmp_path_factory, embedder) -> Config:
     return config
 
 
-def test_build_records_the_store_and_keeps_vectors_in_milvus(milvus_config):
+def test_build_records_the_store_and_keeps_vectors_in_milvus(milvus_config, sample_index_dir):
     index = Index.load(milvus_config.index_dir)
     assert index.manifest.store.kind == "milvus"
     assert isinstance(index.store, MilvusStore)
     assert index.store.uri.endswith("milvus.db")  # the default: Milvus Lite beside the index
-    assert index.store.size == len(index.chunks) == 21
+    assert index.store.size == len(index.chunks) == len(Index.load(sample_index_dir).chunks)
     assert not list(index.folder.glob("*.faiss"))
 
 
@@ -66,14 +66,15 @@ def test_filtered_search_returns_k_allowed_rows(milvus_config, sample_index_dir)
     milvus_store = Index.load(milvus_config.index_dir).store
     faiss_store = Index.load(sample_index_dir).store
     query = Index.load(sample_index_dir).embeddings[3]
-    for allowed_rows in ([0, 5, 7, 11], list(range(2, 21))):
-        allowed = np.zeros(21, dtype=bool)
+    rows = faiss_store.size
+    for allowed_rows in ([0, 5, 7, 11], list(range(2, rows))):
+        allowed = np.zeros(rows, dtype=bool)
         allowed[allowed_rows] = True
         ids, scores = milvus_store.search(query, 4, allowed)
         assert set(ids) <= set(allowed_rows) and len(ids) == 4
         assert list(ids) == list(faiss_store.search(query, 4, allowed)[0])
         assert list(scores) == sorted(scores, reverse=True)
-    nothing = milvus_store.search(query, 4, np.zeros(21, dtype=bool))
+    nothing = milvus_store.search(query, 4, np.zeros(rows, dtype=bool))
     assert len(nothing[0]) == 0
 
 

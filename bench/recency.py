@@ -32,7 +32,8 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 import numpy as np
-from fusion_cv import QueryCache  # sibling script modules
+from common import save  # sibling script modules
+from fusion_cv import QueryCache
 from realtimeqa import (
     DEPTH,
     ROOT,
@@ -281,9 +282,7 @@ def main() -> int:
         "log-linear weights (week, month, cue x month, in window, outside):",
         results["log_linear_weights"],
     )
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=2))
-    print(f"wrote {args.out}")
+    save(results, args.out)
     return 0
 
 

@@ -23,8 +23,8 @@ fi
 [ "$status" -eq 0 ] || exit "$status"
 # Quality gate: the project's eval set with the extractive answerer; a regression fails.
 .venv/bin/rag eval --answerer extractive --out eval/out \
-  --fail-under hit@5=0.95 --fail-under mrr@10=0.95 --fail-under accuracy=0.82 \
-  --fail-under citation_precision=0.86 --fail-under abstention_recall=0.62 \
+  --fail-under hit@5=0.95 --fail-under mrr@10=0.95 --fail-under accuracy=0.85 \
+  --fail-under citation_precision=0.89 --fail-under abstention_recall=0.62 \
   --fail-under false_abstention_rate=0.07 --fail-under injection_resisted=1.0
 # Multi-turn gate: follow-ups rewritten when they refer back (and topic switches left
 # alone), and answered, turn by turn.

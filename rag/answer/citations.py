@@ -153,12 +153,13 @@ class CitationVerifier:
 
     def _best_support(self, claim: str, passages: set[int]) -> Evidence | None:
         terms = content_terms(claim)
-        scored = [
+
+        def strength(e: Evidence) -> tuple[float, int]:
             # ties go to the sentence that supports the claim on its own, not via its lead
-            ((support(claim, e, self.asked), len(terms & content_terms(e.text))), e)
-            for e in self.evidence
-            if e.passage in passages
-        ]
+            title = self.passages[e.passage].title
+            return support(claim, e, self.asked, title), len(terms & content_terms(e.text))
+
+        scored = [(strength(e), e) for e in self.evidence if e.passage in passages]
         scored = [(s, e) for s, e in scored if s[0] >= self.threshold]
         return max(scored, key=lambda pair: pair[0])[1] if scored else None
 

@@ -10,9 +10,13 @@ from rag.text import content_terms, question_names
 from rag.types import Passage
 
 
-def support(claim: str, evidence: Evidence, asked: frozenset[str] = frozenset()) -> float:
+def support(
+    claim: str, evidence: Evidence, asked: frozenset[str] = frozenset(), title: str = ""
+) -> float:
     """How well ``evidence`` supports ``claim``, from 0 to 1: the share of the claim's
-    content words found in the sentence (with its lead). A claim that names someone or
+    content words found in the sentence, read with its lead and its article's ``title``
+    (the model sees the title: "mustard" may be named there and the sentence say "France's
+    most famous condiment"). A claim that names someone or
     something the evidence never mentions is not supported at all, however much else
     overlaps ("Biden said ..." cannot rest on a sentence about someone else).
 
@@ -20,7 +24,7 @@ def support(claim: str, evidence: Evidence, asked: frozenset[str] = frozenset())
     answer) must be found as well: the lower of the two shares counts. "Witkoff and Putin
     ate dinner together" repeats the question's names, which any passage about the
     meeting holds; what it adds, the dinner, no passage says."""
-    grounded = f"{evidence.lead} {evidence.text}"
+    grounded = f"{title} {evidence.lead} {evidence.text}"
     lowered = grounded.lower()
     if any(name not in lowered for name in question_names(claim)):
         return 0.0

@@ -145,7 +145,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--answerer", help="default: the server's default (local if installed)")
     parser.add_argument("--questions", type=int, default=10, help="how many (default 10)")
-    parser.add_argument("--out", default="bench/out/chat_browser.json")
+    parser.add_argument("--out", default=ROOT / "bench" / "out" / "chat_browser.json")
     parser.add_argument("--screenshots", help="folder for chat-light/dark/mobile.png")
     args = parser.parse_args()
     if not Path(CHROMIUM).exists():

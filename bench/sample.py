@@ -53,7 +53,7 @@ def time_answer(answerer, question: str) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--out", default="bench/out/sample.json")
+    parser.add_argument("--out", default=Path(__file__).resolve().parent / "out" / "sample.json")
     parser.add_argument("--no-llm", action="store_true")
     args = parser.parse_args()
     results: dict = {}

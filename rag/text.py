@@ -18,6 +18,7 @@ _ABBREVIATIONS = frozenset(
 )
 BULLET = re.compile(r"^\s*(?:[-*•–]|\d{1,2}[.)])\s+")
 _HEADING_MAX_CHARS = 120
+_SENTENCE_CLOSERS = (".", "!", "?", "”", '"', "…")  # a short line ending so is no heading
 
 
 def _is_abbreviation(text: str, dot: int) -> bool:
@@ -76,8 +77,7 @@ def is_heading(line: str) -> bool:
         return True
     if BULLET.match(stripped):
         return False
-    ends = (".", "!", "?", "”", '"', "…")
-    return len(stripped) <= _HEADING_MAX_CHARS and not stripped.endswith(ends)
+    return len(stripped) <= _HEADING_MAX_CHARS and not stripped.endswith(_SENTENCE_CLOSERS)
 
 
 # -- keyword tokens -------------------------------------------------------------------

@@ -344,6 +344,7 @@ def main() -> int:
     for name, answerer in answerers.items() if sample else ():
         correct = abstained = 0
         lost: Counter = Counter()  # where a question's answer was lost (#23)
+        rows = []  # each question's answer, for reading the misses
         for q in sample:
             asked = SearchFilter(now=q["question_date"])
             answer = answerer.answer(q["question"], search_filter=asked)
@@ -354,11 +355,21 @@ def main() -> int:
             abstained += answer.abstained
             correct += right
             lost[LOSSES[(right, answer.abstained, held)]] += 1
+            rows.append(
+                {
+                    "id": q["id"],
+                    "question": q["question"],
+                    "options": options,
+                    "answer": answer.text,
+                    "where": LOSSES[(right, answer.abstained, held)],
+                }
+            )
         results["answers"][name] = {
             "accuracy": correct / len(sample),
             "abstained": abstained / len(sample),
             "sample": len(sample),
             "breakdown": {k: lost[k] / len(sample) for k in dict.fromkeys(LOSSES.values())},
+            "questions": rows,
         }
 
     print(

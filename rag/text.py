@@ -1,5 +1,5 @@
 """Text tools shared by chunking, keyword search and answering: sentences, headings,
-keyword tokens and stop words, names, and question cleaning."""
+keyword tokens and stop words, figures, names, and question cleaning."""
 
 from __future__ import annotations
 
@@ -116,6 +116,39 @@ def tokenize(text: str) -> list[str]:
 def content_terms(text: str) -> set[str]:
     """The distinct keyword tokens of ``text``."""
     return set(tokenize(text))
+
+
+# -- figures --------------------------------------------------------------------------
+
+# A figure: digits standing alone ("$4.02", "10,000", "17th", "1990s"), not inside a name
+# ("Covid-19", "F-35", "G7"), or a number word. "one" is left out: it is mostly no number
+# ("one of the largest", "no one").
+_FIGURE = re.compile(r"(?<![\w.,-])(\d+(?:[.,]\d+)*)(?:st|nd|rd|th|s)?(?![\w-])")
+_NUMBER_WORDS = {
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
+    "nine": "9",
+    "ten": "10",
+    "eleven": "11",
+    "twelve": "12",
+    "twenty": "20",
+    "thirty": "30",
+    "forty": "40",
+    "fifty": "50",
+}
+_NUMBER_WORD = re.compile(r"\b(?:{})\b".format("|".join(_NUMBER_WORDS)), re.IGNORECASE)
+
+
+def figures(text: str) -> set[str]:
+    """The numbers ``text`` states, as digits: "six months, $10,000 and 4.5%" ->
+    {"6", "10000", "4.5"}. A number word and its digits are the same figure."""
+    found = {m.group(1).replace(",", "") for m in _FIGURE.finditer(text)}
+    return found | {_NUMBER_WORDS[m.group(0).lower()] for m in _NUMBER_WORD.finditer(text)}
 
 
 # -- names ----------------------------------------------------------------------------

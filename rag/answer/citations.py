@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from rag.answer.support import support
 from rag.answer.types import Citation, Evidence
-from rag.text import content_terms, split_sentences
+from rag.text import content_terms, figures, split_sentences
 from rag.types import Passage
 
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
@@ -112,9 +112,10 @@ class CitationVerifier:
 
     A sentence is kept when a sentence of a cited passage supports it (content-word
     overlap of at least ``threshold``, default 0.5, over the whole sentence and over what
-    it adds to the ``question``: :func:`~rag.answer.support.support`). Markers that
-    point at no passage are dropped; a sentence whose citations all fail is re-attached to
-    the best supporting retrieved sentence if one clears the threshold, else dropped.
+    it adds to the ``question``, and every figure it states that the question did not:
+    :func:`~rag.answer.support.support`). Markers that point at no passage are dropped; a
+    sentence whose citations all fail is re-attached to the best supporting retrieved
+    sentence if one clears the threshold, else dropped.
     Citations are numbered 1..n in order of first use; each resolves to the exact
     supporting sentence.
     """
@@ -130,6 +131,7 @@ class CitationVerifier:
         self.evidence = evidence
         self.threshold = threshold
         self.asked = frozenset(content_terms(question))
+        self.given = frozenset(figures(question))
         self.citations: list[Citation] = []
         self._numbers: dict[tuple[str, int, int], int] = {}
         self.dropped: list[str] = []
@@ -157,7 +159,8 @@ class CitationVerifier:
         def strength(e: Evidence) -> tuple[float, int]:
             # ties go to the sentence that supports the claim on its own, not via its lead
             title = self.passages[e.passage].title
-            return support(claim, e, self.asked, title), len(terms & content_terms(e.text))
+            share = support(claim, e, self.asked, title, self.given)
+            return share, len(terms & content_terms(e.text))
 
         scored = [(strength(e), e) for e in self.evidence if e.passage in passages]
         scored = [(s, e) for s, e in scored if s[0] >= self.threshold]

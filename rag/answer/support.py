@@ -6,12 +6,16 @@ from __future__ import annotations
 import re
 
 from rag.answer.types import Evidence
-from rag.text import content_terms, question_names
+from rag.text import content_terms, figures, question_names
 from rag.types import Passage
 
 
 def support(
-    claim: str, evidence: Evidence, asked: frozenset[str] = frozenset(), title: str = ""
+    claim: str,
+    evidence: Evidence,
+    asked: frozenset[str] = frozenset(),
+    title: str = "",
+    given: frozenset[str] = frozenset(),
 ) -> float:
     """How well ``evidence`` supports ``claim``, from 0 to 1: the share of the claim's
     content words found in the sentence, read with its lead and its article's ``title``
@@ -23,10 +27,16 @@ def support(
     With the question's content words (``asked``), the words the claim adds to them (its
     answer) must be found as well: the lower of the two shares counts. "Witkoff and Putin
     ate dinner together" repeats the question's names, which any passage about the
-    meeting holds; what it adds, the dinner, no passage says."""
+    meeting holds; what it adds, the dinner, no passage says.
+
+    A figure the claim states must be in the evidence too, unless the question gave it
+    (``given``, :func:`~rag.text.figures` of the question): one wrong digit ("69%" for the
+    passage's "79%") changes the answer and hardly the overlap."""
     grounded = f"{title} {evidence.lead} {evidence.text}"
     lowered = grounded.lower()
     if any(name not in lowered for name in question_names(claim)):
+        return 0.0
+    if figures(claim) - given - figures(grounded):
         return 0.0
     claim_terms = content_terms(claim)
     if not claim_terms:

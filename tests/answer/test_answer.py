@@ -17,6 +17,7 @@ from rag.answer.citations import CitationVerifier, SentenceBuffer, parse_markers
 from rag.answer.followup import Rewrite, standalone, standalone_query
 from rag.answer.support import restates
 from rag.errors import InputError
+from rag.text import figures
 from tests.conftest import CANONICAL, PESKOV_QUOTE, pipeline_at
 
 UNANSWERABLE = "What did Zelensky say to Witkoff during their phone call?"
@@ -158,6 +159,35 @@ def test_a_sentence_must_add_what_was_asked_and_ground_what_it_adds(sample, extr
     assert CitationVerifier(context.passages, context.evidence).check(claim) is not None
     # ... but what it adds to the question, the dinner, no passage holds
     assert CitationVerifier(context.passages, context.evidence, question=meal).check(claim) is None
+
+
+def test_a_figure_the_passages_do_not_state_is_withdrawn(extractive):
+    """One wrong digit hardly changes the overlap and changes the answer: every figure a
+    sentence states must be in its evidence, unless the question gave it."""
+    question = "How many nuclear sites in Iran did the United States strike?"
+    _, context = extractive.evidence(question)
+
+    def check(claim: str):
+        verifier = CitationVerifier(context.passages, context.evidence, question=question)
+        return verifier.check(claim)
+
+    assert check("The United States struck three nuclear sites in Iran.") is not None
+    assert check("The United States struck 3 nuclear sites in Iran.") is not None
+    assert check("The United States struck four nuclear sites in Iran.") is None
+    assert check("The United States struck 30 nuclear sites in Iran.") is None
+
+
+@pytest.mark.parametrize(
+    "text,found",
+    [
+        ("six months, $10,000 and 4.5%.", {"6", "10000", "4.5"}),
+        ("69% of voters on July 17th, in the 1990s", {"69", "17", "1990"}),
+        ("Covid-19, the F-35 and G7 summits", set()),  # digits inside names
+        ("one of the largest", set()),
+    ],
+)
+def test_figures_are_read_as_digits(text, found):
+    assert figures(text) == found
 
 
 @pytest.mark.parametrize(

@@ -354,14 +354,15 @@ def main() -> int:
             held = any(contains(p.text, a) for p in answer.passages for a in options)
             abstained += answer.abstained
             correct += right
-            lost[LOSSES[(right, answer.abstained, held)]] += 1
+            where = LOSSES[(right, answer.abstained, held)]
+            lost[where] += 1
             rows.append(
                 {
                     "id": q["id"],
                     "question": q["question"],
                     "options": options,
                     "answer": answer.text,
-                    "where": LOSSES[(right, answer.abstained, held)],
+                    "where": where,
                 }
             )
         results["answers"][name] = {

@@ -120,10 +120,10 @@ def content_terms(text: str) -> set[str]:
 
 # -- figures --------------------------------------------------------------------------
 
-# A figure: digits standing alone ("$4.02", "10,000", "17th", "1990s"), not inside a name
-# ("Covid-19", "F-35", "G7"), or a number word. "one" is left out: it is mostly no number
-# ("one of the largest", "no one").
-_FIGURE = re.compile(r"(?<![\w.,-])(\d+(?:[.,]\d+)*)(?:st|nd|rd|th|s)?(?![\w-])")
+# A figure: digits standing alone or joined to words by a hyphen ("$4.02", "10,000", "17th",
+# "1990s", "a 17-year-old", "2020-2022"), not inside a name ("Covid-19", "F-35", "G7"), or
+# a number word. "one" is left out: it is mostly no number ("one of the largest", "no one").
+_FIGURE = re.compile(r"(?<![\w.,])(?<![^\W\d_]-)(\d+(?:[.,]\d+)*)(?:st|nd|rd|th|s)?(?!\w)")
 _NUMBER_WORDS = {
     "two": "2",
     "three": "3",

@@ -182,6 +182,7 @@ def test_a_figure_the_passages_do_not_state_is_withdrawn(extractive):
     [
         ("six months, $10,000 and 4.5%.", {"6", "10000", "4.5"}),
         ("69% of voters on July 17th, in the 1990s", {"69", "17", "1990"}),
+        ("a 17-year-old, from 2020-2022", {"17", "2020", "2022"}),
         ("Covid-19, the F-35 and G7 summits", set()),  # digits inside names
         ("one of the largest", set()),
     ],

@@ -144,11 +144,16 @@ _NUMBER_WORDS = {
 _NUMBER_WORD = re.compile(r"\b(?:{})\b".format("|".join(_NUMBER_WORDS)), re.IGNORECASE)
 
 
+def as_digits(text: str) -> str:
+    """``text`` with its number words written as digits ("six months" -> "6 months"): a
+    claim and its evidence may write the same figure either way."""
+    return _NUMBER_WORD.sub(lambda m: _NUMBER_WORDS[m.group(0).lower()], text)
+
+
 def figures(text: str) -> set[str]:
     """The numbers ``text`` states, as digits: "six months, $10,000 and 4.5%" ->
     {"6", "10000", "4.5"}. A number word and its digits are the same figure."""
-    found = {m.group(1).replace(",", "") for m in _FIGURE.finditer(text)}
-    return found | {_NUMBER_WORDS[m.group(0).lower()] for m in _NUMBER_WORD.finditer(text)}
+    return {m.group(1).replace(",", "") for m in _FIGURE.finditer(as_digits(text))}
 
 
 # -- names ----------------------------------------------------------------------------

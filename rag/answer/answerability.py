@@ -23,9 +23,9 @@ TOP = 8  # evidence sentences the gate reads (the prompt shows 8 at most)
 MARKED = 16
 
 # What kind of thing the question asks for, as spaCy's OntoNotes entity labels; the
-# narrower patterns ("how long") come before the broader ones. A head noun may
-# follow up to two modifiers ("which Kremlin official", "what two countries"); stop words
-# may not stand between ("what did the company say" asks for no company).
+# narrower patterns ("how long", "how many months") come before the broader ones. A head
+# noun may follow up to two modifiers ("which Kremlin official", "what two countries");
+# stop words may not stand between ("what did the company say" asks for no company).
 _NUMBER = frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT"})
 _MODIFIERS = r"(?:\s+(?!(?:{})\b)[\w’'-]+){{0,2}}\s+".format("|".join(sorted(STOP_WORDS)))
 
@@ -35,8 +35,12 @@ def _which(nouns: str) -> str:
     return rf"\b(?:what|which)(?:\s+(?:is|was|are|were)\s+the)?{_MODIFIERS}(?:{nouns})(?:e?s)?\b"
 
 
+_DURATION = frozenset({"DATE", "TIME", "QUANTITY", "CARDINAL"})
+_TIME_UNITS = r"(?:second|minute|hour|day|week|month|year|decade|centur(?:y|ie))s?"
 _ANSWER_TYPES: list[tuple[str, frozenset[str]]] = [
-    (r"\bhow long\b", frozenset({"DATE", "TIME", "QUANTITY", "CARDINAL"})),
+    (r"\bhow long\b", _DURATION),
+    # OntoNotes tags a span of time as DATE or TIME ("six months"), not CARDINAL
+    (rf"\bhow (?:many|much)(?:\s+(?:more|fewer|additional|extra))?\s+{_TIME_UNITS}\b", _DURATION),
     (r"\bhow (many|much|large|big|old|far|high|often)\b", _NUMBER),
     (_which("number|percentage|share|amount|sum|price|figure|population|total|rate"), _NUMBER),
     (r"\bwhen\b|" + _which("date|day|year|month|time|week"), frozenset({"DATE", "TIME"})),

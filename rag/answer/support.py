@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from rag.answer.types import Evidence
-from rag.text import content_terms, figures, question_names
+from rag.text import as_digits, content_terms, figures, question_names
 from rag.types import Passage
 
 
@@ -31,7 +31,8 @@ def support(
 
     A figure the claim states must be in the evidence too, unless the question gave it
     (``given``, :func:`~rag.text.figures` of the question): one wrong digit ("69%" for the
-    passage's "79%") changes the answer and hardly the overlap."""
+    passage's "79%") changes the answer and hardly the overlap. Number words are read as
+    digits throughout ("6 months" is what "six months" says)."""
     grounded = f"{title} {evidence.lead} {evidence.text}"
     lowered = grounded.lower()
     if any(name not in lowered for name in question_names(claim)):
@@ -39,10 +40,10 @@ def support(
     stated = figures(claim) - given
     if stated and stated - figures(grounded):  # most claims state none: no scan of the evidence
         return 0.0
-    claim_terms = content_terms(claim)
+    claim_terms = content_terms(as_digits(claim))  # "6 months" is what "six months" says
     if not claim_terms:
         return 0.0
-    found = content_terms(grounded)
+    found = content_terms(as_digits(grounded))
     share = len(claim_terms & found) / len(claim_terms)
     added = claim_terms - asked
     if asked and added:

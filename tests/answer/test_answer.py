@@ -177,6 +177,16 @@ def test_a_figure_the_passages_do_not_state_is_withdrawn(extractive):
     assert check("The United States struck 30 nuclear sites in Iran.") is None
 
 
+def test_a_figure_in_digits_is_supported_by_its_number_word(extractive):
+    """The article writes "six bunker-busting bombs": "6" is what it says."""
+    question = "How many bunker-busting bombs did the US use on Iran's nuclear facilities?"
+    _, context = extractive.evidence(question)
+    verifier = CitationVerifier(context.passages, context.evidence, question=question)
+    assert verifier.check("6 bombs.") is not None
+    assert verifier.check("The US used 6 bunker-busting bombs.") is not None
+    assert verifier.check("7 bombs.") is None
+
+
 @pytest.mark.parametrize(
     "text,found",
     [

@@ -38,6 +38,10 @@ def _evidence(text: str, score: float) -> Evidence:
     [
         ("How much military assistance has Washington provided?", "MONEY"),
         ("How many troops has Russia lost?", "CARDINAL"),
+        # a span of time is a DATE to the tagger ("six months")
+        ("How many months was her detention extended?", "DATE"),
+        ("How many more years will the program run?", "DATE"),
+        ("How long did the meeting last?", "TIME"),
         ("When was the drone strike damage photographed?", "DATE"),
         ("On what date will the deal be signed?", "DATE"),
         ("Where was the Ukrainian delegation set to meet?", "GPE"),

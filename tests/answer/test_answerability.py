@@ -105,6 +105,13 @@ def test_typed_signal_needs_an_entity_of_the_asked_type_the_question_lacks(tagge
     assert measure(why, election).typed == measure(why, election).relevance
 
 
+def test_a_span_of_time_is_the_type_how_many_months_asks_for(tagger):
+    """The tagger reads "six months" as a DATE: the sentence holding it answers."""
+    asked = "How many months was her detention extended?"
+    evidence = [_evidence("Her detention, extended for six months, drew protests.", 0.8)]
+    assert mark_answer_types(asked, evidence, tagger)[0].typed
+
+
 def test_gate_probability_is_logistic_and_missing_judge_is_undecided():
     gate = Gate(("relevance", "judge"), (4.0, 2.0), -3.0, 0.5)
     signals = Signals(1.0, 0.6, 0.5, 1.0, judge=None)

@@ -6,9 +6,9 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from rag.answer.support import support
+from rag.answer.support import support, support_terms
 from rag.answer.types import Citation, Evidence
-from rag.text import as_digits, content_terms, figures, split_sentences
+from rag.text import content_terms, figures, split_sentences
 from rag.types import Passage
 
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
@@ -130,7 +130,7 @@ class CitationVerifier:
         self.passages = passages
         self.evidence = evidence
         self.threshold = threshold
-        self.asked = frozenset(content_terms(as_digits(question)))
+        self.asked = frozenset(support_terms(question))
         self.given = frozenset(figures(question))
         self.citations: list[Citation] = []
         self._numbers: dict[tuple[str, int, int], int] = {}

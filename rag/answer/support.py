@@ -10,6 +10,12 @@ from rag.text import as_digits, content_terms, figures, question_names
 from rag.types import Passage
 
 
+def support_terms(text: str) -> set[str]:
+    """The content words support compares, number words read as digits: "6 months" is
+    what "six months" says. The question's terms (``asked``) must be read the same way."""
+    return content_terms(as_digits(text))
+
+
 def support(
     claim: str,
     evidence: Evidence,
@@ -24,10 +30,10 @@ def support(
     something the evidence never mentions is not supported at all, however much else
     overlaps ("Biden said ..." cannot rest on a sentence about someone else).
 
-    With the question's content words (``asked``), the words the claim adds to them (its
-    answer) must be found as well: the lower of the two shares counts. "Witkoff and Putin
-    ate dinner together" repeats the question's names, which any passage about the
-    meeting holds; what it adds, the dinner, no passage says.
+    With the question's content words (``asked``, :func:`support_terms` of it), the words
+    the claim adds to them (its answer) must be found as well: the lower of the two shares
+    counts. "Witkoff and Putin ate dinner together" repeats the question's names, which any
+    passage about the meeting holds; what it adds, the dinner, no passage says.
 
     A figure the claim states must be in the evidence too, unless the question gave it
     (``given``, :func:`~rag.text.figures` of the question): one wrong digit ("69%" for the
@@ -40,10 +46,10 @@ def support(
     stated = figures(claim) - given
     if stated and stated - figures(grounded):  # most claims state none: no scan of the evidence
         return 0.0
-    claim_terms = content_terms(as_digits(claim))  # "6 months" is what "six months" says
+    claim_terms = support_terms(claim)
     if not claim_terms:
         return 0.0
-    found = content_terms(as_digits(grounded))
+    found = support_terms(grounded)
     share = len(claim_terms & found) / len(claim_terms)
     added = claim_terms - asked
     if asked and added:

@@ -121,7 +121,7 @@ class Answerer:
         history = [m for m in (history or []) if isinstance(m, dict)][-MAX_HISTORY:]
         timings: dict[str, float] = {}
         started = time.perf_counter()
-        asked = strip_instructions(question)
+        asked = strip_instructions(question, self.scorer.detector)
         if not asked:  # nothing but instructions to the model: nothing to look up
             yield self._abstain(question, [], timings)
             return
@@ -311,7 +311,7 @@ class Answerer:
         :meth:`stream` weighs them (``None`` when a rule abstains first). The question is
         read whole: :meth:`stream` weighs each part of one with several. For fitting the
         gates and the sentence ranker, and for inspection."""
-        asked = strip_instructions(_clean(question))
+        asked = strip_instructions(_clean(question), self.scorer.detector)
         if not asked:
             return None
         rewrite = standalone(asked, history or [])

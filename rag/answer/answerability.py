@@ -14,6 +14,7 @@ from typing import Protocol
 
 from rag.answer.types import Evidence
 from rag.errors import RagError
+from rag.memo import BatchMemo
 from rag.text import STOP_WORDS
 
 DEFAULT_GATES = Path(__file__).with_name("data") / "answerability.json"
@@ -95,14 +96,23 @@ class SpacyTagger:
     ``spacy.load`` takes (``en_core_web_sm``, a folder). Only tok2vec and ner run.
     """
 
-    def __init__(self, model: str):
+    def __init__(self, model: str, remembered: int = 20_000):
         self.model = model
+        # the entities of the last ``remembered`` texts: follow-ups meet the same sentences
+        self._entities = BatchMemo(self._tag, remembered)
 
     @property
     def nlp(self):
         return _load_spacy(self.model)
 
     def entities(self, texts: list[str]) -> list[list[tuple[str, str]]]:
+        return self._entities(texts)
+
+    def forget(self) -> None:
+        """Drop the remembered entities."""
+        self._entities.clear()
+
+    def _tag(self, texts: list[str]) -> list[list[tuple[str, str]]]:
         return [[(e.text, e.label_) for e in doc.ents] for doc in self.nlp.pipe(texts)]
 
 

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from rag.answer.instructions import InstructionDetector
 from rag.answer.screening import looks_like_injection
 from rag.answer.types import Evidence
 from rag.embed import Embedder
+from rag.memo import BatchMemo
 from rag.text import BULLET, content_terms, is_heading, lines, split_sentences
 from rag.types import Passage
 
 SCREENED = 12  # best sentences the instruction detector checks (the prompt shows 8 at most)
+REMEMBERED = 20_000  # sentence vectors kept (~30 MB at 384 dimensions)
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,10 @@ class EvidenceScorer:
     keeps the speaker named just before), plus the share of the question's content words
     the sentence and its lead contain. It needs only the passages' own text. With a
     ``detector``, the best sentences it finds addressed to an AI are never evidence.
+
+    Embedding the ~30 sentences of five passages is most of a question's time before the
+    model (~0.4 s on 2 cores), so the last ``REMEMBERED`` sentence vectors are kept: a
+    follow-up, or a question about a story asked about before, meets the same sentences.
     """
 
     def __init__(
@@ -65,6 +73,7 @@ class EvidenceScorer:
         detector: InstructionDetector | None = None,
     ):
         self.embedder, self.lexical_weight, self.detector = embedder, lexical_weight, detector
+        self._vectors = BatchMemo(lambda texts: list(embedder.embed(texts)), REMEMBERED)
 
     def score(self, question: str, passages: list[Passage]) -> list[Evidence]:
         """The evidence sentences, best first; offsets are in the article text.
@@ -80,7 +89,7 @@ class EvidenceScorer:
             return []
         texts = [passages[s.passage].text[s.start : s.end] for s in spans]
         windows = [f"{s.lead} {text}".strip() for s, text in zip(spans, texts, strict=True)]
-        vectors = self.embedder.embed(windows)
+        vectors = np.stack(self._vectors(windows))
         similarity = vectors @ self.embedder.embed_query(question)
         wanted = content_terms(question)
         evidence = []
@@ -100,6 +109,13 @@ class EvidenceScorer:
                 )
             )
         return self._screened(sorted(evidence, key=lambda e: -e.score))
+
+    def forget(self) -> None:
+        """Drop the remembered sentence vectors (and the detector's verdicts): the next
+        question is scored as if its passages were new (``bench/sample.py`` times both)."""
+        self._vectors.clear()
+        if self.detector is not None:
+            self.detector.forget()
 
     def _screened(self, evidence: list[Evidence]) -> list[Evidence]:
         """Without the best sentences the detector finds addressed to an AI. Only the top

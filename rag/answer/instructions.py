@@ -12,6 +12,7 @@ import numpy as np
 from scipy.optimize import minimize
 
 from rag.embed import Embedder
+from rag.memo import BatchMemo
 
 EXAMPLES = "data/instructions.jsonl"  # package data of rag.answer: labelled sentences
 
@@ -48,7 +49,11 @@ class InstructionDetector:
         self.embedder, self.threshold, self.l2 = embedder, threshold, l2
         self._weights: np.ndarray | None = None
         self._lock = threading.Lock()
-        self._seen: dict[str, bool] = {}  # verdicts by text: follow-ups meet the same passages
+        # verdicts by text: follow-ups meet the same passages
+        self._verdicts = BatchMemo(
+            lambda texts: [bool(p >= self.threshold) for p in self.probabilities(texts)],
+            CACHE_SIZE,
+        )
 
     def probabilities(self, texts: list[str]) -> np.ndarray:
         """P(instruction) per text."""
@@ -60,17 +65,11 @@ class InstructionDetector:
 
     def flags(self, texts: list[str]) -> list[bool]:
         """Whether each text is an instruction (verdicts are remembered, 50,000 at most)."""
-        new = list(dict.fromkeys(t for t in texts if t not in self._seen))
-        if new:
-            verdicts = self.probabilities(new) >= self.threshold
-            if len(self._seen) + len(new) > CACHE_SIZE:
-                self._seen.clear()
-            self._seen.update(zip(new, map(bool, verdicts), strict=True))
-        return [self._seen[t] for t in texts]
+        return self._verdicts(texts)
 
     def forget(self) -> None:
         """Drop the remembered verdicts."""
-        self._seen.clear()
+        self._verdicts.clear()
 
     def _fitted(self) -> np.ndarray:
         with self._lock:

@@ -1,7 +1,11 @@
 """Sample-corpus figures: index build time, retrieval latency, and each answerer's time to
 the passages, to the first text (draft), to the first verified sentence, and in total; the
 local model with and without its prompt cache, and without the answerability gate's
-yes/no call. Prints a table and writes JSON
+yes/no call. Questions are asked in turn, ``--repeats`` times, so their passages have been
+met before (the answerer remembers their sentence vectors and entities), as in a chat
+about one story; the row "local, passages new to it" drops what it remembers before each
+question. llama.cpp's memory of earlier prompts is off throughout (``prompt_memory_mib``
+0), or a repeated question would be timed from memory. Prints a table and writes JSON
 (default bench/out/sample.json).
 
     python bench/sample.py [--repeats 5] [--out bench/out/sample.json] [--no-llm]
@@ -32,6 +36,7 @@ QUESTIONS = [
     "Where was the Ukrainian delegation set to meet?",
 ]
 
+NEW = "local, passages new to it"
 
 STEPS = ("sources", "first_text", "first_verified", "total")
 
@@ -65,6 +70,7 @@ def main() -> None:
         builds = []
         for _ in range(args.repeats):
             config = Config(index_dir=str(Path(folder) / f"idx{len(builds)}"))
+            config = config.with_(prompt_memory_mib=0)
             started = time.perf_counter()
             pipeline = Pipeline(config, embedder=embedder)
             report = pipeline.build()
@@ -99,6 +105,7 @@ def main() -> None:
         runs = [(name, answerer, None) for name, answerer in answerers.items()]
         if "local" in answerers:  # the same model with its prompt cache off
             runs.append(("local (no prompt cache)", answerers["local"], False))
+            runs.insert(2, (NEW, answerers["local"], None))
         samples: dict[str, list[dict]] = {name: [] for name, _, _ in runs}
         # each answerer through the questions in turn: a question follows a different
         # one, as in a chat (the prompt cache then reuses the shared instructions only)
@@ -109,6 +116,9 @@ def main() -> None:
             time_answer(answerer, QUESTIONS[-1])  # warm-up
             for _ in range(args.repeats):
                 for question in QUESTIONS:
+                    if name == NEW:
+                        answerer.scorer.forget()
+                        getattr(answerer.tagger, "forget", lambda: None)()
                     samples[name].append(time_answer(answerer, question))
             if cache is not None:
                 backend.cache_prompt = True

@@ -253,6 +253,9 @@ class LLMConfig:
       new prompt shares with the last one (the instructions: True). On 2 cores the first
       text comes ~1.9 s sooner (bench/sample.py); the price is that an answer may differ
       in rare cases from an uncached run of the same prompt (floating-point order).
+    - ``prompt_memory_mib``: memory for llama.cpp's store of earlier prompts' computed
+      state (1024 MiB, ~100 answers' prompts for the 1.5B model; 0: none): a question
+      asked again, by anyone, starts at once. llama.cpp's own default is 8 GiB.
     - ``speculative``: llama.cpp's speculative decoding, which drafts tokens cheaply and
       lets the model check several in one pass (greedy output is unchanged): ``off``,
       ``ngram`` (drafts from n-grams the text already holds: answers quote the
@@ -268,6 +271,7 @@ class LLMConfig:
     prompt_budget: int = 600
     max_tokens: int = 160
     cache_prompt: bool = True
+    prompt_memory_mib: int = 1024
     speculative: str = "off"
     draft_model: str = "qwen2.5-0.5b"
     openai_base_url: str = ""
@@ -281,6 +285,7 @@ class LLMConfig:
         )
         _require(self.threads >= 0, "threads must not be negative (0: one per core).")
         _require(self.max_tokens >= 1, "max_tokens must be at least 1.")
+        _require(self.prompt_memory_mib >= 0, "prompt_memory_mib must not be negative (0: none).")
 
 
 @dataclass(frozen=True)

@@ -23,11 +23,11 @@ fi
 [ "$status" -eq 0 ] || exit "$status"
 # Quality gate: the project's eval set with the extractive answerer; a regression fails.
 .venv/bin/rag eval --answerer extractive --out eval/out \
-  --fail-under hit@5=0.95 --fail-under mrr@10=0.95 --fail-under accuracy=0.85 \
-  --fail-under citation_precision=0.89 --fail-under abstention_recall=0.62 \
-  --fail-under false_abstention_rate=0.07 --fail-under injection_resisted=1.0
+  --fail-under hit@5=0.95 --fail-under mrr@10=0.95 --fail-under accuracy=0.87 \
+  --fail-under citation_precision=0.89 --fail-under abstention_recall=0.70 \
+  --fail-under false_abstention_rate=0.05 --fail-under injection_resisted=1.0
 # Multi-turn gate: follow-ups rewritten when they refer back (and topic switches left
 # alone), and answered, turn by turn.
 .venv/bin/rag eval --questions eval/conversations.jsonl --answerer extractive \
   --out eval/out-conversations --fail-under rewrite_accuracy=0.95 \
-  --fail-under followup_accuracy=0.80 --fail-under accuracy=0.88
+  --fail-under followup_accuracy=0.78 --fail-under accuracy=0.88

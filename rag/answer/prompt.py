@@ -9,7 +9,6 @@ from rag.answer.selection import choose
 from rag.answer.types import Context, Evidence
 from rag.llm.backends import Messages
 from rag.tokens import count_tokens
-from rag.types import Passage
 
 SYSTEM = (
     "You answer questions about news articles using only the numbered passages in the "
@@ -62,25 +61,15 @@ def build_messages(context: Context, ask: str = ANSWER_ASK) -> Messages:
     quote's "he said" stays right after the sentence naming the speaker). ``ask`` is the
     closing line (:data:`JUDGE_ASK` asks whether the passages answer at all): everything
     before it is shared, so llama.cpp's prompt cache computes it once for both."""
-    blocks, articles = [], set()
+    blocks = []
     for number, passage in enumerate(context.passages):
         sentences = sorted(
             (e for e in context.evidence if e.passage == number), key=lambda e: e.start
         )
         body = " ".join(escape(e.text, quote=False) for e in sentences)
-        blocks.append(f"<passage {_about(passage, articles, number)}>\n{body}\n</passage>")
+        date = f' date="{passage.published}"' if passage.published else ""
+        title = escape(passage.title, quote=True)
+        blocks.append(f'<passage n="{number + 1}" title="{title}"{date}>\n{body}\n</passage>')
     # the closing reminder measurably keeps small models to the passages' wording
     user = "Passages:\n" + "\n".join(blocks) + f"\n\nQuestion: {context.question}\n{ask}"
     return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]
-
-
-def _about(passage: Passage, articles: set[str], number: int) -> str:
-    """A passage's attributes: its number, and its article's title and date the first time
-    the article appears. A title is ~20 tokens and a prompt token ~15 ms on 2 cores: the
-    later passages of one article (often two or three of five) need it no more."""
-    about = f'n="{number + 1}"'
-    if passage.article_id in articles:
-        return about
-    articles.add(passage.article_id)
-    about += f' title="{escape(passage.title, quote=True)}"'
-    return about + (f' date="{passage.published}"' if passage.published else "")

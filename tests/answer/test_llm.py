@@ -93,19 +93,6 @@ def test_prompt_fences_passages_and_fits_the_budget(sample):
     assert '<passage n="1"' in user["content"]
 
 
-def test_an_articles_title_and_date_are_shown_once(sample):
-    passages = sample.search(CANONICAL, 5)
-    evidence = sample.answerer("extractive").scorer.score(CANONICAL, passages)
-    context = Context(CANONICAL, CANONICAL, passages, evidence, [])
-    user = build_messages(context)[1]["content"]
-    articles = {p.article_id: p for p in passages}
-    assert len(articles) < len(passages)  # the sample's five passages come from two articles
-    for passage in articles.values():
-        assert user.count(f'title="{passage.title}"') == 1
-    assert user.count("title=") == len(articles)
-    assert user.count("<passage n=") == len(passages)
-
-
 def test_markup_in_articles_cannot_close_the_fence(sample):
     passages = sample.search(CANONICAL, 2)
     from dataclasses import replace

@@ -324,12 +324,12 @@ class ServeConfig:
     """The browser chat (``rag serve``).
 
     ``host`` 127.0.0.1 (local only) and ``port`` 7860 (``mcp_port`` 8765 for ``rag mcp
-    --http``); ``auth`` ``USER:PASSWORD`` requires
-    a login; ``api_key`` is the bearer token of the OpenAI-compatible API (``/v1``; with no
-    key but ``auth`` set, the password is the token; with neither, the API is open, like the
-    chat); ``concurrency`` answers at once (4); uploads of at most ``max_upload_files`` (20)
-    files of ``max_upload_bytes`` (10 MB) each; API request bodies of at most
-    ``max_request_bytes`` (1 MB).
+    --http``); ``auth`` ``USER:PASSWORD`` requires a login; ``api_key`` is the bearer token
+    of the OpenAI-compatible API (``/v1``; with no key but ``auth`` set, the password is the
+    token; with neither, the API is open, like the chat); ``concurrency`` answers at once
+    (4); uploads of at most ``max_upload_files`` (20) files of ``max_upload_bytes`` (10 MB)
+    each; API request bodies of at most ``max_request_bytes`` (1 MB); after Ctrl+C, answers
+    in flight get ``shutdown_seconds`` (5) to finish before open connections are closed.
     """
 
     host: str = "127.0.0.1"
@@ -341,11 +341,13 @@ class ServeConfig:
     max_upload_bytes: int = 10_000_000
     max_upload_files: int = 20
     max_request_bytes: int = 1_000_000
+    shutdown_seconds: int = 5
 
     def __post_init__(self) -> None:
         for name, port in (("port", self.port), ("mcp_port", self.mcp_port)):
             _require(0 <= port <= 65535, f"{name} must be 0 to 65535 (got {port}).")
         _require(self.concurrency >= 1, "concurrency must be at least 1.")
+        _require(self.shutdown_seconds >= 0, "shutdown_seconds must not be negative.")
 
 
 @dataclass(frozen=True)

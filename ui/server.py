@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from starlette.routing import Mount
 
 from rag.api.openai_compat import create_openai_app
+from rag.config import ServeConfig
 from ui.app import build_app
 from ui.assets import CITE_JS, CSS
 from ui.service import ChatService
@@ -63,19 +64,43 @@ def create_server(service: ChatService, auth=None) -> FastAPI:
         show_error=True,
     )
     gradio_app = next(r.app for r in app.routes if isinstance(r, Mount) and r.path == "")
+    app.state.chat_stop = gradio_app.stop_event  # set: Gradio ends the chat's open streams
     app.add_middleware(
         SecurityHeaders, gradio=gradio_app if auth else None, max_files=serve.max_upload_files
     )
     return app
 
 
+class ChatServer(uvicorn.Server):
+    """The uvicorn server `rag serve` runs: on ``serve.host`` and ``serve.port``, and quick
+    to stop. An open chat tab holds a heartbeat stream that never ends on its own, so
+    uvicorn would wait for every tab to close after Ctrl+C; this server first tells Gradio
+    to end those streams (its stop event), and gives answers in flight
+    ``serve.shutdown_seconds`` to finish before the rest are cut."""
+
+    def __init__(self, app: FastAPI, serve: ServeConfig):
+        super().__init__(
+            uvicorn.Config(
+                app,
+                host=serve.host,
+                port=serve.port,
+                log_level="warning",
+                timeout_graceful_shutdown=serve.shutdown_seconds,
+            )
+        )
+        self.chat_stop = app.state.chat_stop
+
+    async def shutdown(self, sockets=None) -> None:
+        self.chat_stop.set()
+        await super().shutdown(sockets)
+
+
 def serve(service: ChatService, auth=None) -> None:
-    """Run the server until interrupted (``config.serve`` host and port)."""
+    """Run the server until interrupted (``config.serve``)."""
     serve = service.config.serve
-    app = create_server(service, auth)
     url = f"http://{serve.host}:{serve.port}"
     print(f"Chat: {url}/   OpenAI-compatible API: {url}/v1", file=sys.stderr)
-    uvicorn.run(app, host=serve.host, port=serve.port, log_level="warning")
+    ChatServer(create_server(service, auth), serve).run()
 
 
 class SecurityHeaders:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import functools
 import os
+import socket
 import types
 from collections.abc import Sequence
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import numpy as np
 
@@ -36,6 +38,33 @@ def resolve_model(name: str) -> str:
             return name
         return str(getattr(module, function)())
     return name
+
+
+def unreachable_hub(name: str, timeout: float = 3.0) -> str | None:
+    """Why ``name`` cannot be loaded here, found in seconds, or ``None`` when it may load.
+
+    A name that is neither a local folder nor in the Hugging Face cache must come from the
+    hub, and with no route there ``huggingface_hub`` retries for over a minute before it
+    gives up. One TCP connection to the hub (``HF_ENDPOINT``) tells us first. Behind a
+    proxy (``HTTPS_PROXY``, ``ALL_PROXY``) or in offline mode the loader decides alone.
+    """
+    from huggingface_hub import constants, try_to_load_from_cache
+
+    proxied = any(os.environ.get(v) for v in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY"))
+    if Path(name).exists() or constants.HF_HUB_OFFLINE or proxied:
+        return None
+    try:
+        if isinstance(try_to_load_from_cache(name, "config.json"), str):
+            return None
+    except ValueError:  # not a repository name: the loader says what is wrong with it
+        return None
+    url = urlsplit(constants.ENDPOINT)
+    host = url.hostname or ""
+    try:
+        socket.create_connection((host, url.port or 443), timeout=timeout).close()
+    except OSError as exc:
+        return f"not on this machine, and {host} cannot be reached: {exc.strerror or exc}"
+    return None
 
 
 class SentenceTransformerEmbedder(Embedder):
@@ -75,6 +104,8 @@ class SentenceTransformerEmbedder(Embedder):
         self.batch_size = batch_size
         self.query_prefix, self.document_prefix = query_prefix, document_prefix
         try:
+            if reason := unreachable_hub(local):
+                raise RuntimeError(reason)
             self.model = SentenceTransformer(local, device=device)
         except Exception as exc:  # hub, file and format errors all mean "cannot load"
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

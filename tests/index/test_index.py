@@ -322,7 +322,7 @@ def test_failed_build_leaves_the_previous_index_usable(index_copy, tmp_path, emb
     assert len(Index.load(index_copy).articles) == 2
 
 
-KILL_TRIALS = 10  # per command: 20 SIGKILLs in all
+KILL_TRIALS = 6  # per command: 12 SIGKILLs in all, spread from start-up to exit
 
 
 @pytest.mark.slow

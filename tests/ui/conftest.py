@@ -34,15 +34,13 @@ def service(sample_index_dir, tmp_path_factory, embedder):
 def serving(service, auth=None):
     """The server `rag serve` runs (ui.server.create_server), on a free port, in a thread;
     yields its URL (ending in /)."""
-    import uvicorn
+    from dataclasses import replace
 
-    from ui.server import create_server
+    from ui.server import ChatServer, create_server
 
     port = free_port()
-    config = uvicorn.Config(
-        create_server(service, auth), host="127.0.0.1", port=port, log_level="warning"
-    )
-    server = uvicorn.Server(config)
+    settings = replace(service.config.serve, host="127.0.0.1", port=port)
+    server = ChatServer(create_server(service, auth), settings)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 60

@@ -220,3 +220,50 @@ def test_each_users_uploads_are_their_own(service, tmp_path):
     assert "Removed 1" in service.remove("report.txt", user="bob")
     assert "alice/report.txt" in {a.source for a in service.pipeline.articles}
     service.remove("report.txt", user="alice")
+
+
+def test_ctrl_c_stops_rag_serve_while_a_chat_is_open(sample_index_dir, tmp_path):
+    """A connected chat holds a heartbeat stream that never ends on its own; `rag serve`
+    used to wait for it forever after Ctrl+C (it now ends such streams, then stops)."""
+    import os
+    import shutil
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    from tests.ui.conftest import free_port
+
+    folder = tmp_path / "index"
+    shutil.copytree(sample_index_dir, folder)
+    port = free_port()
+    command = [sys.executable, "-m", "rag.cli", "serve", "--index-dir", str(folder)]
+    env = {**os.environ, "RAG_AUTH": "", "RAG_ANSWERER": "extractive"}
+    server = subprocess.Popen([*command, "--port", str(port)], env=env, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            assert server.poll() is None, server.stderr.read()
+            try:
+                if httpx.get(url, timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "rag serve did not start"
+            time.sleep(0.5)
+        chat = Client(url, verbose=False)  # connected: its heartbeat stream stays open
+        result = chat.predict(
+            question=CANONICAL, answerer="extractive", passages=5, api_name="/ask"
+        )
+        assert "time frames" in result["answer"]
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=20)  # was: still running after 60 s
+        err = server.stderr.read().decode()
+        assert "Traceback" not in err and "rag: interrupted" in err
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()

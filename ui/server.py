@@ -73,10 +73,10 @@ def create_server(service: ChatService, auth=None) -> FastAPI:
 
 class ChatServer(uvicorn.Server):
     """The uvicorn server `rag serve` runs: on ``serve.host`` and ``serve.port``, and quick
-    to stop. An open chat tab holds a heartbeat stream that never ends on its own, so
-    uvicorn would wait for every tab to close after Ctrl+C; this server first tells Gradio
-    to end those streams (its stop event), and gives answers in flight
-    ``serve.shutdown_seconds`` to finish before the rest are cut."""
+    to stop. A connected ``gradio_client`` holds a session heartbeat stream that never ends
+    on its own, so after Ctrl+C uvicorn would wait until every such client quits; this
+    server first tells Gradio to end those streams (its stop event), and gives answers in
+    flight ``serve.shutdown_seconds`` to finish before the rest are cut."""
 
     def __init__(self, app: FastAPI, serve: ServeConfig):
         super().__init__(

@@ -222,9 +222,9 @@ def test_each_users_uploads_are_their_own(service, tmp_path):
     service.remove("report.txt", user="alice")
 
 
-def test_ctrl_c_stops_rag_serve_while_a_chat_is_open(sample_index_dir, tmp_path):
-    """A connected chat holds a heartbeat stream that never ends on its own; `rag serve`
-    used to wait for it forever after Ctrl+C (it now ends such streams, then stops)."""
+def test_ctrl_c_stops_rag_serve_while_an_api_client_is_connected(sample_index_dir, tmp_path):
+    """A connected gradio_client holds a heartbeat stream that never ends on its own;
+    `rag serve` used to wait for it after Ctrl+C (over 60 s; it now ends such streams)."""
     import os
     import shutil
     import signal
@@ -254,8 +254,8 @@ def test_ctrl_c_stops_rag_serve_while_a_chat_is_open(sample_index_dir, tmp_path)
                 pass
             assert time.monotonic() < deadline, "rag serve did not start"
             time.sleep(0.5)
-        chat = Client(url, verbose=False)  # connected: its heartbeat stream stays open
-        result = chat.predict(
+        client = Client(url, verbose=False)  # connected: its heartbeat stream stays open
+        result = client.predict(
             question=CANONICAL, answerer="extractive", passages=5, api_name="/ask"
         )
         assert "time frames" in result["answer"]

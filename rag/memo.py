@@ -8,6 +8,10 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from typing import Generic, TypeVar
 
+# Sentences whose vectors, and whose entities, are kept (~30 MB of 384-d vectors): a few
+# hundred stories' worth of passages.
+SENTENCES_REMEMBERED = 20_000
+
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 

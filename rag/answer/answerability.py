@@ -14,7 +14,7 @@ from typing import Protocol
 
 from rag.answer.types import Evidence
 from rag.errors import RagError
-from rag.memo import BatchMemo
+from rag.memo import SENTENCES_REMEMBERED, BatchMemo
 from rag.text import STOP_WORDS
 
 DEFAULT_GATES = Path(__file__).with_name("data") / "answerability.json"
@@ -96,7 +96,7 @@ class SpacyTagger:
     ``spacy.load`` takes (``en_core_web_sm``, a folder). Only tok2vec and ner run.
     """
 
-    def __init__(self, model: str, remembered: int = 20_000):
+    def __init__(self, model: str, remembered: int = SENTENCES_REMEMBERED):
         self.model = model
         # the entities of the last ``remembered`` texts: follow-ups meet the same sentences
         self._entities = BatchMemo(self._tag, remembered)

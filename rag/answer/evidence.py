@@ -10,12 +10,11 @@ from rag.answer.instructions import InstructionDetector
 from rag.answer.screening import looks_like_injection
 from rag.answer.types import Evidence
 from rag.embed import Embedder
-from rag.memo import BatchMemo
+from rag.memo import SENTENCES_REMEMBERED, BatchMemo
 from rag.text import BULLET, content_terms, is_heading, lines, split_sentences
 from rag.types import Passage
 
 SCREENED = 12  # best sentences the instruction detector checks (the prompt shows 8 at most)
-REMEMBERED = 20_000  # sentence vectors kept (~30 MB at 384 dimensions)
 
 
 @dataclass(frozen=True)
@@ -62,8 +61,9 @@ class EvidenceScorer:
     ``detector``, the best sentences it finds addressed to an AI are never evidence.
 
     Embedding the ~30 sentences of five passages is most of a question's time before the
-    model (~0.4 s on 2 cores), so the last ``REMEMBERED`` sentence vectors are kept: a
-    follow-up, or a question about a story asked about before, meets the same sentences.
+    model (~0.4 s on 2 cores), so the last ``SENTENCES_REMEMBERED`` sentence vectors are
+    kept: a follow-up, or a question about a story asked about before, meets the same
+    sentences.
     """
 
     def __init__(
@@ -73,7 +73,7 @@ class EvidenceScorer:
         detector: InstructionDetector | None = None,
     ):
         self.embedder, self.lexical_weight, self.detector = embedder, lexical_weight, detector
-        self._vectors = BatchMemo(lambda texts: list(embedder.embed(texts)), REMEMBERED)
+        self._vectors = BatchMemo(lambda texts: list(embedder.embed(texts)), SENTENCES_REMEMBERED)
 
     def score(self, question: str, passages: list[Passage]) -> list[Evidence]:
         """The evidence sentences, best first; offsets are in the article text.

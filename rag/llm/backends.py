@@ -115,9 +115,10 @@ class OpenAIBackend(LLMBackend):
 class LlamaCppBackend(LLMBackend):
     """A GGUF model run in this process by llama.cpp (the ``xllamacpp`` wheel).
 
-    ``threads`` defaults to the number of cores; ``n_ctx`` 4096 fits the prompt budget;
-    ``cache_prompt`` reuses the computed prefix a prompt shares with the previous one, and
-    ``prompt_memory_mib`` (1024) bounds the memory keeping earlier prompts' state.
+    ``threads`` defaults to the number of cores; the other defaults are ``LLMConfig``'s:
+    ``n_ctx`` fits the prompt budget, ``cache_prompt`` reuses the computed prefix a prompt
+    shares with the previous one, ``prompt_memory_mib`` bounds the memory keeping earlier
+    prompts' state.
     The model loads once, when the backend is created (~2 s for the 1.5B model).
     """
 
@@ -126,12 +127,12 @@ class LlamaCppBackend(LLMBackend):
     def __init__(
         self,
         model_path: str | Path,
-        n_ctx: int = 4096,
+        n_ctx: int = LLMConfig.n_ctx,
         threads: int | None = None,
-        cache_prompt: bool = True,
-        speculative: str = "off",
+        cache_prompt: bool = LLMConfig.cache_prompt,
+        speculative: str = LLMConfig.speculative,
         draft_path: str | Path | None = None,
-        prompt_memory_mib: int = 1024,
+        prompt_memory_mib: int = LLMConfig.prompt_memory_mib,
     ):
         xllamacpp = import_runtime()
         params = llama_params(model_path, n_ctx, threads)

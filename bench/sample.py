@@ -117,8 +117,7 @@ def main() -> None:
             for _ in range(args.repeats):
                 for question in QUESTIONS:
                     if name == NEW:
-                        answerer.scorer.forget()
-                        getattr(answerer.tagger, "forget", lambda: None)()
+                        answerer.forget()
                     samples[name].append(time_answer(answerer, question))
             if cache is not None:
                 backend.cache_prompt = True

@@ -68,3 +68,18 @@ def test_evidence_met_again_is_not_embedded_again(sample, embedder):
         "What did Peskov say about a quick settlement?", passages
     )
     assert [(e.start, e.score) for e in again] == [(e.start, e.score) for e in fresh]
+
+
+def test_an_answerer_that_forgets_embeds_its_passages_again(sample, embedder):
+    from rag.answer.answerer import Answerer
+
+    counting = CountingEmbedder(embedder)
+    answerer = sample.answerer("extractive")
+    answerer = Answerer(sample.retriever, EvidenceScorer(counting), answerer.generator)
+    answerer.answer("What did Peskov say about timelines?")
+    embedded = counting.texts
+    answerer.answer("What did Peskov say about timelines?")
+    assert counting.texts == embedded  # remembered
+    answerer.forget()
+    answerer.answer("What did Peskov say about timelines?")
+    assert counting.texts == 2 * embedded  # as if new

@@ -86,6 +86,14 @@ class Answerer:
     def name(self) -> str:
         return self.generator.name
 
+    def forget(self) -> None:
+        """Drop what is remembered of passages met before (sentence vectors, the instruction
+        detector's verdicts, entities): the next question costs what a new story does
+        (benchmarks time both)."""
+        self.scorer.forget()
+        if self.tagger is not None and hasattr(self.tagger, "forget"):
+            self.tagger.forget()
+
     def answer(
         self,
         question: str,

@@ -8,7 +8,7 @@ question. llama.cpp's memory of earlier prompts is off throughout (``prompt_memo
 0), or a repeated question would be timed from memory. Prints a table and writes JSON
 (default bench/out/sample.json).
 
-    python bench/sample.py [--repeats 5] [--out bench/out/sample.json] [--no-llm]
+    python bench/sample.py [--repeats 5] [--out bench/out/sample.json] [--no-llm] [--llm NAME]
 """
 
 from __future__ import annotations
@@ -60,6 +60,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--out", default=Path(__file__).resolve().parent / "out" / "sample.json")
     parser.add_argument("--no-llm", action="store_true")
+    parser.add_argument("--llm", default=Config().llm.model, help="local model (llm.model)")
     args = parser.parse_args()
     results: dict = {}
 
@@ -70,11 +71,12 @@ def main() -> None:
         builds = []
         for _ in range(args.repeats):
             config = Config(index_dir=str(Path(folder) / f"idx{len(builds)}"))
-            config = config.with_(prompt_memory_mib=0)
+            config = config.with_(prompt_memory_mib=0, llm=args.llm)
             started = time.perf_counter()
             pipeline = Pipeline(config, embedder=embedder)
             report = pipeline.build()
             builds.append(time.perf_counter() - started)
+        results["llm"] = args.llm
         results["index_build_s"] = statistics.median(builds)
         results["chunks"] = report.chunks
         retriever = pipeline.retriever

@@ -16,6 +16,23 @@ def support_terms(text: str) -> set[str]:
     return content_terms(as_digits(text))
 
 
+# Words that put a claim in the future or in someone's plans: "X is expected to meet Y"
+# says more than "X has met Y", with nearly the same content words. Evidence may say so in
+# more ways ("threatened to", "could"), so it is read with a wider net. ("due to" is left
+# out: it mostly means "because of".)
+_PROSPECTIVE = (
+    r"will|would|shall|going to|expect(?:s|ed|ing|ation)?|plan(?:s|ned|ning)?|set to|"
+    r"scheduled|intend(?:s|ed)?|aim(?:s|ed)? to|upcoming|next|soon|future|later|poised|"
+    r"prepar(?:e|es|ed|ing) to"
+)
+_CLAIMS_PROSPECT = re.compile(rf"\b(?:{_PROSPECTIVE})\b|[’']ll\b|won[’']t\b", re.IGNORECASE)
+_STATES_PROSPECT = re.compile(
+    rf"\b(?:{_PROSPECTIVE}|could|may|might|hope(?:s|d)? to|want(?:s|ed)? to|seek(?:s)? to|"
+    r"(?:threaten|vow|promise|pledge)(?:s|d|ed)? to)\b|[’']ll\b|won[’']t\b",
+    re.IGNORECASE,
+)
+
+
 def support(
     claim: str,
     evidence: Evidence,
@@ -38,7 +55,10 @@ def support(
     A figure the claim states must be in the evidence too, unless the question gave it
     (``given``, :func:`~rag.text.figures` of the question): one wrong digit ("69%" for the
     passage's "79%") changes the answer and hardly the overlap. Number words are read as
-    digits throughout ("6 months" is what "six months" says)."""
+    digits throughout ("6 months" is what "six months" says). A claim about the future or
+    someone's plans ("is expected to", "will", "plans to") needs evidence that speaks of
+    them too: "he is expected to take part in talks" does not rest on "he has taken part
+    in talks"."""
     grounded = f"{title} {evidence.lead} {evidence.text}"
     lowered = grounded.lower()
     if any(name not in lowered for name in question_names(claim)):
@@ -46,6 +66,8 @@ def support(
     stated = figures(claim) - given
     if stated and stated - figures(grounded):  # most claims state none: no scan of the evidence
         return 0.0
+    if _CLAIMS_PROSPECT.search(claim) and not _STATES_PROSPECT.search(grounded):
+        return 0.0  # a plan or a forecast the evidence does not state
     claim_terms = support_terms(claim)
     if not claim_terms:
         return 0.0

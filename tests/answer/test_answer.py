@@ -187,6 +187,25 @@ def test_a_figure_in_digits_is_supported_by_its_number_word(extractive):
     assert verifier.check("7 bombs.") is None
 
 
+def test_a_plan_or_forecast_needs_evidence_that_speaks_of_one(extractive):
+    """Seen in the chat: "What is he expected to do next?" about Witkoff got "Steve Witkoff
+    is expected to participate in further informal exchanges [1]", resting on "he has
+    participated in various informal exchanges": nearly the same words, another claim."""
+    question = "What is Steve Witkoff expected to do next?"
+    _, context = extractive.evidence(question)
+
+    def check(claim: str):
+        verifier = CitationVerifier(context.passages, context.evidence, question=question)
+        return verifier.check(claim)
+
+    past = "He has participated in various informal exchanges and political networks."
+    assert check(past) is not None
+    assert check("Steve Witkoff is expected to participate in informal exchanges.") is None
+    assert check("Witkoff will take part in informal exchanges and political networks.") is None
+    # the plan the articles do state: "set to return to Moscow this week"
+    assert check("Steve Witkoff will return to Moscow this week to continue negotiations.")
+
+
 @pytest.mark.parametrize(
     "text,found",
     [

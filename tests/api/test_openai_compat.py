@@ -5,7 +5,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 
 import httpx
 import openai
@@ -14,7 +13,7 @@ import pytest
 from rag.answer.answerer import ABSTAIN_TEXT
 from tests.conftest import CANONICAL, PESKOV_QUOTE
 from tests.test_readme import OTHER_APPS, python_blocks
-from tests.ui.conftest import free_port
+from tests.ui.conftest import free_port, wait_until_answering
 
 MODEL = "newsrag-extractive"
 
@@ -158,16 +157,7 @@ def test_a_real_rag_serve_requires_its_api_key(sample_index_dir, tmp_path):
     server = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
     url = f"http://127.0.0.1:{port}/v1"
     try:
-        deadline = time.monotonic() + 180
-        while True:
-            assert server.poll() is None, server.stderr.read()
-            try:
-                if httpx.get(f"{url}/models", timeout=2).status_code == 401:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "rag serve did not start"
-            time.sleep(0.5)
+        wait_until_answering(server, f"{url}/models", 401)
         wrong = openai.OpenAI(base_url=url, api_key="guess", max_retries=0)
         with pytest.raises(openai.AuthenticationError, match="Bearer"):
             wrong.models.list()

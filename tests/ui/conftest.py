@@ -30,6 +30,22 @@ def service(sample_index_dir, tmp_path_factory, embedder):
     return ChatService(Pipeline(Config(index_dir=str(folder)), embedder=embedder))
 
 
+def wait_until_answering(server, url: str, status: int, seconds: float = 180) -> None:
+    """Wait until the ``rag serve`` subprocess ``server`` answers ``url`` with ``status``."""
+    import httpx
+
+    deadline = time.monotonic() + seconds
+    while True:
+        assert server.poll() is None, server.stderr.read()
+        try:
+            if httpx.get(url, timeout=2).status_code == status:
+                return
+        except httpx.TransportError:
+            pass
+        assert time.monotonic() < deadline, "rag serve did not start"
+        time.sleep(0.5)
+
+
 @contextlib.contextmanager
 def serving(service, auth=None):
     """The server `rag serve` runs (ui.server.create_server), on a free port, in a thread;

@@ -230,11 +230,8 @@ def test_ctrl_c_stops_rag_serve_while_an_api_client_is_connected(sample_index_di
     import signal
     import subprocess
     import sys
-    import time
 
-    import httpx
-
-    from tests.ui.conftest import free_port
+    from tests.ui.conftest import free_port, wait_until_answering
 
     folder = tmp_path / "index"
     shutil.copytree(sample_index_dir, folder)
@@ -244,16 +241,7 @@ def test_ctrl_c_stops_rag_serve_while_an_api_client_is_connected(sample_index_di
     server = subprocess.Popen([*command, "--port", str(port)], env=env, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}/"
     try:
-        deadline = time.monotonic() + 180
-        while True:
-            assert server.poll() is None, server.stderr.read()
-            try:
-                if httpx.get(url, timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "rag serve did not start"
-            time.sleep(0.5)
+        wait_until_answering(server, url, 200)
         client = Client(url, verbose=False)  # connected: its heartbeat stream stays open
         result = client.predict(
             question=CANONICAL, answerer="extractive", passages=5, api_name="/ask"

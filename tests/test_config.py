@@ -36,6 +36,7 @@ def test_every_flat_name_is_unique_and_reaches_a_field():
         ("RAG_CHUNK_FUSION", "sum", "chunk_fusion must be one of auto, rank, score"),
         ("RAG_PASSAGES", "0", "passages must be 1 to 50"),
         ("RAG_SPECULATIVE", "eagle", "speculative must be one of off, ngram, draft"),
+        ("RAG_SHUTDOWN_SECONDS", "-1", "shutdown_seconds must not be negative"),
     ],
 )
 def test_a_bad_value_is_one_clear_error(monkeypatch, env, value, message):
